@@ -1,0 +1,107 @@
+"""``learnpath import``: import a content pack, or convert and import the OATutor content pool."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from learnpath.cli.runtime import add_data_dir_option, start_django
+
+USAGE = "learnpath import PACK_DIR | learnpath import oatutor SOURCE [--skip-list FILE]"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="import a content pack, or the OATutor content pool",
+        usage=USAGE,
+        description="Validate and import a learnpath content pack folder (all or nothing; importing the "
+        "same version again changes nothing; a new version keeps every learner's history). "
+        "'learnpath import oatutor SOURCE' converts the OATutor content pool (a folder or its .tar.gz) "
+        "into learnpath courses and imports them, writing the list of skipped problems with reasons.",
+    )
+    parser.add_argument("source", nargs="+", metavar="PACK_DIR | oatutor SOURCE")
+    parser.add_argument(
+        "--skip-list",
+        type=Path,
+        default=Path("oatutor-skipped.csv"),
+        help="OATutor only: where to write the skipped problems and their reasons "
+        "(default: oatutor-skipped.csv)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="validate (and convert) only; change nothing in the database"
+    )
+    add_data_dir_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    sources: list[str] = args.source
+    if len(sources) == 2 and sources[0] == "oatutor":
+        return _import_oatutor(args, Path(sources[1]))
+    if len(sources) != 1:
+        print(f"usage: {USAGE}", file=sys.stderr)
+        return 2
+    return _import_pack(args, Path(sources[0]))
+
+
+def _import_pack(args: argparse.Namespace, path: Path) -> int:
+    from learnpath.content.pack import PackValidationError, load_pack
+
+    if not path.is_dir():
+        print(f"error: {path} is not a folder; a content pack is a folder with course.yaml", file=sys.stderr)
+        return 2
+    try:
+        pack = load_pack(path)
+    except PackValidationError as error:
+        print(f"{path}: {len(error.problems)} problem(s); nothing was imported:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(
+        f"{pack.meta.id} {pack.meta.version}: valid ({len(pack.skills)} skills, {len(pack.items)} items, "
+        f"{len(pack.resources)} resources, {len(pack.projects)} projects)"
+    )
+    if args.dry_run:
+        return 0
+    start_django(args)
+    from learnpath.web.curriculum.api import course_import
+
+    result = course_import(pack=pack)
+    print(_describe(result))
+    return 0
+
+
+def _import_oatutor(args: argparse.Namespace, source: Path) -> int:
+    from learnpath.content.importers.oatutor import OatutorSourceError, convert_oatutor, write_skip_list
+
+    if not source.exists():
+        print(
+            f"error: {source} does not exist; give the OATutor content folder or its .tar.gz",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        conversion = convert_oatutor(source)
+    except OatutorSourceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    write_skip_list(conversion, args.skip_list)
+    print(f"Converted {len(conversion.packs)} course(s); skip list written to {args.skip_list}")
+    if not args.dry_run:
+        start_django(args)
+        from learnpath.web.curriculum.api import course_import
+
+        for pack in conversion.packs:
+            print(_describe(course_import(pack=pack)))
+    print(f"{conversion.imported_problems} problems imported, {len(conversion.skipped)} skipped")
+    return 0
+
+
+def _describe(result: Any) -> str:
+    if not result.changed:
+        return f"{result.course_id} {result.version}: already imported, nothing changed"
+    verb = "imported" if result.created else "updated to"
+    return f"{result.course_id}: {verb} version {result.version}"

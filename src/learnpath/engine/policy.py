@@ -1,0 +1,533 @@
+"""The next-activity policy: what a learner should do next, ranked, each with a plain reason.
+
+The policy takes the learner model's predictions as plain inputs — P(mastered) per skill inside
+``SkillProgress``, P(correct) per candidate item as ``{skill_id: {item_id: p}}`` — so it works with any
+learner model. It is pure and seeded: the same inputs and ``random_state`` give the same ranking.
+
+Ranking, highest first (``score`` = tier + a quality in [0, 1) within the tier):
+
+5. **chosen** — the skill the learner picked is honoured at once. If it is locked (``not_yet``), the
+   policy offers its nearest unlocked prerequisites instead ("You chose Percent. It builds on Decimals,
+   so let's master Decimals first"): the choice is never silently dropped, and never breaks prerequisites.
+4. **review** — spaced reviews due now (``review.due_reviews``: most at risk first, within the daily cap
+   and the gentle-restart cap), a skill missed after mastery (``lapsed``) first of all.
+3. **assigned** — teacher assignments, earliest due date first. An assignment may open a ``not_yet``
+   skill: the teacher's decision overrides the graph, and the reason says which prerequisite is missing.
+2. **mastery_check** — P(mastered) already at the threshold but the evidence short of the mastery rule:
+   a few more answers settle it (Corbett & Anderson 1995; Kelly et al. 2015; see ``mastery``).
+1. **practice** — ``ready`` and ``in_progress`` skills. The item is the one whose predicted success is
+   closest to ``target`` (0.75) inside the productive band [0.6, 0.85]: hard enough to learn from, easy
+   enough to succeed most of the time (the "desirable difficulty" of Bjork 1994 and the 85 % rule of
+   Wilson, Shenhav, Straccia & Cohen 2019, "The Eighty Five Percent Rule for optimal learning"). A skill
+   with no item in the band is still offered, below every in-band one, as a stretch or a warm-up.
+
+Never suggested: a ``not_yet`` skill (except by assignment), a ``mastered`` skill whose review is not due
+(except when chosen or assigned), the item just seen. One suggestion per skill, at its highest tier.
+
+Interleaving (Rohrer & Taylor 2007, "The shuffling of mathematics problems improves learning"): if the
+last ``max_in_a_row`` activities were all on one skill, every suggestion on that skill drops below all
+others, as long as there are others. This applies to the chosen skill too: after ``max_in_a_row`` in a
+row one other activity comes in between, then the choice comes back on top.
+
+Exact ties (same quality) are broken by a key drawn from ``random_state`` per (skill, item), so equally
+good items rotate between seeds and never depend on dictionary order.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from learnpath.engine.answers import require_utc
+from learnpath.engine.documents import dump_flat, load_flat
+from learnpath.engine.mastery import (
+    MasteryRule,
+    MasteryState,
+    SkillProgress,
+    SkillStatus,
+    mastered_skills,
+    ready_reason,
+    skill_states,
+)
+from learnpath.engine.review import (
+    DueReview,
+    ReviewPolicy,
+    ReviewSchedule,
+    due_reviews,
+    reviews_allowed_today,
+)
+from learnpath.engine.skill_graph import SkillGraph
+
+FORMAT_VERSION = 1
+DEFAULT_RULE = MasteryRule()
+DEFAULT_REVIEW_POLICY = ReviewPolicy()
+
+ItemPredictions = Mapping[str, Mapping[str, float]]
+"""Candidate items per skill with the learner model's P(correct) for this learner: ``{skill: {item: p}}``."""
+
+
+class SuggestionKind(StrEnum):
+    """Why an activity is suggested; also its tier, in the order of ``_TIER``."""
+
+    REVIEW = "review"
+    CHOSEN = "chosen"
+    ASSIGNED = "assigned"
+    PRACTICE = "practice"
+    MASTERY_CHECK = "mastery_check"
+
+
+_TIER = {
+    SuggestionKind.CHOSEN: 5,
+    SuggestionKind.REVIEW: 4,
+    SuggestionKind.ASSIGNED: 3,
+    SuggestionKind.MASTERY_CHECK: 2,
+    SuggestionKind.PRACTICE: 1,
+}
+_BEST_QUALITY = 0.999  # keeps tier + quality strictly below the next tier
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A teacher's assignment of a skill, due at ``due`` (UTC)."""
+
+    skill_id: str
+    due: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "due", require_utc(self.due, "assignment due date"))
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    """The productive band of predicted success, its target, and the interleaving limit."""
+
+    band_low: float = 0.6
+    band_high: float = 0.85
+    target: float = 0.75
+    max_in_a_row: int = 2
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.band_low <= self.target <= self.band_high <= 1.0:
+            raise ValueError("PolicyConfig needs 0 <= band_low <= target <= band_high <= 1")
+        if self.max_in_a_row < 1:
+            raise ValueError("max_in_a_row must be >= 1")
+
+    def in_band(self, p_correct: float) -> bool:
+        return self.band_low <= p_correct <= self.band_high
+
+    def to_dict(self) -> dict[str, Any]:
+        return dump_flat(self, "PolicyConfig", FORMAT_VERSION)
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> PolicyConfig:
+        return load_flat(cls, document, "PolicyConfig", FORMAT_VERSION)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """One suggested activity: its kind, skill and item, its ranking score, and the reason in plain words."""
+
+    kind: SuggestionKind
+    skill_id: str
+    item_id: str
+    score: float
+    reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", SuggestionKind(self.kind))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dump_flat(self, "Suggestion", FORMAT_VERSION)
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> Suggestion:
+        return load_flat(cls, document, "Suggestion", FORMAT_VERSION)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardEntry:
+    """A skill on the choice board: its state and reason, and the item to start with (None if none)."""
+
+    skill_id: str
+    name: str
+    state: MasteryState
+    reason: str
+    item_id: str | None
+
+
+# -- the learner's map ---------------------------------------------------------------------------------
+
+
+def skill_map(
+    graph: SkillGraph,
+    progress: Mapping[str, SkillProgress],
+    *,
+    now: datetime,
+    schedules: Mapping[str, ReviewSchedule] | None = None,
+    review_policy: ReviewPolicy = DEFAULT_REVIEW_POLICY,
+    reviewed_today: int = 0,
+    away_since: datetime | None = None,
+) -> dict[str, SkillStatus]:
+    """Every skill's state and reason, with ``review_due`` limited to today's capped reviews.
+
+    Only the reviews ``review.due_reviews`` offers today show as due, so a learner back after a month
+    sees a handful of skills to review, not a wall.
+    """
+    due = _todays_reviews(graph, schedules, now, review_policy, reviewed_today, away_since)
+    return skill_states(graph, progress, now=now, reviews_due=[d.skill_id for d in due])
+
+
+# -- the policy ----------------------------------------------------------------------------------------
+
+
+def next_activities(
+    graph: SkillGraph,
+    progress: Mapping[str, SkillProgress],
+    items: ItemPredictions,
+    *,
+    now: datetime,
+    random_state: int | random.Random,
+    schedules: Mapping[str, ReviewSchedule] | None = None,
+    chosen_skill: str | None = None,
+    assignments: Sequence[Assignment] = (),
+    last_item: str | None = None,
+    recent_skills: Sequence[str] = (),
+    reviewed_today: int = 0,
+    away_since: datetime | None = None,
+    rule: MasteryRule = DEFAULT_RULE,
+    review_policy: ReviewPolicy = DEFAULT_REVIEW_POLICY,
+    config: PolicyConfig = PolicyConfig(),
+) -> tuple[Suggestion, ...]:
+    """Rank the next activities for one learner at ``now`` (see the module docstring for the rules).
+
+    ``progress`` and ``schedules`` are per skill (skills left out have not been practised / have no
+    review). ``recent_skills`` lists the skills of the latest activities, oldest first. ``reviewed_today``
+    and ``away_since`` feed the daily review cap (``review.reviews_allowed_today``). An ``int``
+    ``random_state`` is a seed; a ``random.Random`` is drawn from once. Nothing passed in is modified.
+    Returns at most one suggestion per skill, best first; empty when nothing can be offered.
+    """
+    _check_inputs(graph, items, chosen_skill, assignments)
+    now, picker, due, states = _prepare(
+        graph,
+        progress,
+        items,
+        now,
+        random_state,
+        schedules,
+        last_item,
+        reviewed_today,
+        away_since,
+        review_policy,
+        config,
+    )
+    order = {skill_id: position for position, skill_id in enumerate(graph.topological_order())}
+    found: dict[str, Suggestion] = {}
+
+    def offer(kind: SuggestionKind, skill_id: str, item_id: str | None, quality: float, reason: str) -> None:
+        if item_id is None:
+            return
+        score = _TIER[kind] + min(max(quality, 0.0), _BEST_QUALITY)
+        if skill_id not in found or score > found[skill_id].score:
+            found[skill_id] = Suggestion(
+                kind=kind, skill_id=skill_id, item_id=item_id, score=score, reason=reason
+            )
+
+    if chosen_skill is not None:
+        _offer_chosen(graph, states, progress, picker, chosen_skill, offer)
+    allowed = reviews_allowed_today(
+        now=now, policy=review_policy, reviewed_today=reviewed_today, away_since=away_since
+    )
+    _offer_reviews(states, progress, picker, due, allowed, offer)
+    _offer_assignments(graph, states, progress, picker, assignments, now, offer)
+    for skill_id, status in states.items():
+        entry = progress.get(skill_id, SkillProgress(skill_id=skill_id))
+        if status.state not in (MasteryState.READY, MasteryState.IN_PROGRESS):
+            continue
+        if entry.p_mastered >= rule.threshold and not rule.enough_evidence(entry.evidence):
+            item_id, _p = picker.closest(skill_id)
+            quality = (entry.p_mastered - rule.threshold) / max(1.0 - rule.threshold, 1e-9)
+            offer(SuggestionKind.MASTERY_CHECK, skill_id, item_id, quality, _check_reason(graph, entry, rule))
+        else:
+            _offer_practice(graph, status, picker, config, offer)
+
+    ranked = _interleave(list(found.values()), recent_skills, config.max_in_a_row)
+    ranked.sort(key=lambda s: (-s.score, order[s.skill_id]))
+    return tuple(ranked)
+
+
+def choice_board(
+    graph: SkillGraph,
+    progress: Mapping[str, SkillProgress],
+    items: ItemPredictions | None = None,
+    *,
+    now: datetime,
+    random_state: int | random.Random = 0,
+    schedules: Mapping[str, ReviewSchedule] | None = None,
+    last_item: str | None = None,
+    reviewed_today: int = 0,
+    away_since: datetime | None = None,
+    include_mastered: bool = False,
+    review_policy: ReviewPolicy = DEFAULT_REVIEW_POLICY,
+    config: PolicyConfig = PolicyConfig(),
+) -> tuple[BoardEntry, ...]:
+    """Everything the learner may choose now, in topological order, with the reason for each.
+
+    That is every ``ready``, ``in_progress`` and ``review_due`` skill (and ``mastered`` ones with
+    ``include_mastered``), never a ``not_yet`` one. ``item_id`` is the item to start with (closest to
+    the target success, never ``last_item``), or None when ``items`` has none for the skill.
+    """
+    items = items or {}
+    _check_inputs(graph, items, None, ())
+    now, picker, _due, states = _prepare(
+        graph,
+        progress,
+        items,
+        now,
+        random_state,
+        schedules,
+        last_item,
+        reviewed_today,
+        away_since,
+        review_policy,
+        config,
+    )
+    allowed = {MasteryState.READY, MasteryState.IN_PROGRESS, MasteryState.REVIEW_DUE}
+    if include_mastered:
+        allowed.add(MasteryState.MASTERED)
+    return tuple(
+        BoardEntry(
+            skill_id=skill_id,
+            name=graph.name(skill_id),
+            state=status.state,
+            reason=status.reason,
+            item_id=picker.closest(skill_id)[0],
+        )
+        for skill_id, status in states.items()
+        if status.state in allowed
+    )
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+
+def _todays_reviews(
+    graph: SkillGraph,
+    schedules: Mapping[str, ReviewSchedule] | None,
+    now: datetime,
+    policy: ReviewPolicy,
+    reviewed_today: int,
+    away_since: datetime | None,
+) -> tuple[DueReview, ...]:
+    in_graph = {skill_id: s for skill_id, s in (schedules or {}).items() if skill_id in graph}
+    return due_reviews(in_graph, now=now, policy=policy, reviewed_today=reviewed_today, away_since=away_since)
+
+
+def _prepare(
+    graph: SkillGraph,
+    progress: Mapping[str, SkillProgress],
+    items: ItemPredictions,
+    now: datetime,
+    random_state: int | random.Random,
+    schedules: Mapping[str, ReviewSchedule] | None,
+    last_item: str | None,
+    reviewed_today: int,
+    away_since: datetime | None,
+    review_policy: ReviewPolicy,
+    config: PolicyConfig,
+) -> tuple[datetime, _ItemPicker, tuple[DueReview, ...], dict[str, SkillStatus]]:
+    """What both the policy and the board need: UTC ``now``, the item picker, today's reviews, the map."""
+    now = require_utc(now, "now")
+    seed = random_state.getrandbits(32) if isinstance(random_state, random.Random) else int(random_state)
+    picker = _ItemPicker(items, exclude=last_item, seed=seed, config=config)
+    due = _todays_reviews(graph, schedules, now, review_policy, reviewed_today, away_since)
+    states = skill_states(graph, progress, now=now, reviews_due=[d.skill_id for d in due])
+    return now, picker, due, states
+
+
+class _ItemPicker:
+    """Chooses a skill's item by closeness of P(correct) to the target, ties by a seeded per-item key."""
+
+    def __init__(
+        self, items: ItemPredictions, *, exclude: str | None, seed: int, config: PolicyConfig
+    ) -> None:
+        self._items = items
+        self._exclude = exclude
+        self._seed = seed
+        self._config = config
+
+    def _key(self, skill_id: str, item_id: str, p: float) -> tuple[float, int, str]:
+        tie = zlib.crc32(f"{self._seed}\x1f{skill_id}\x1f{item_id}".encode())
+        return (abs(p - self._config.target), tie, item_id)
+
+    def _candidates(self, skill_id: str, *, in_band: bool) -> list[tuple[str, float]]:
+        return [
+            (item_id, float(p))
+            for item_id, p in self._items.get(skill_id, {}).items()
+            if item_id != self._exclude and (not in_band or self._config.in_band(float(p)))
+        ]
+
+    def closest(self, skill_id: str, *, in_band: bool = False) -> tuple[str | None, float]:
+        """The best item for ``skill_id`` (only in-band ones if ``in_band``) and its P(correct)."""
+        candidates = self._candidates(skill_id, in_band=in_band)
+        if not candidates:
+            return None, 0.0
+        item_id, p = min(candidates, key=lambda c: self._key(skill_id, c[0], c[1]))
+        return item_id, p
+
+
+class _Offer(Protocol):
+    def __call__(
+        self, kind: SuggestionKind, skill_id: str, item_id: str | None, quality: float, reason: str
+    ) -> None: ...
+
+
+def _check_inputs(
+    graph: SkillGraph, items: ItemPredictions, chosen_skill: str | None, assignments: Sequence[Assignment]
+) -> None:
+    for skill_id, predictions in items.items():
+        if skill_id not in graph:
+            raise ValueError(f"items name skill {skill_id!r}, which is not in the skill graph")
+        for item_id, p in predictions.items():
+            if not 0.0 <= float(p) <= 1.0:
+                raise ValueError(f"P(correct) of item {item_id!r} must lie in [0, 1], got {p!r}")
+    if chosen_skill is not None and chosen_skill not in graph:
+        raise ValueError(f"the chosen skill {chosen_skill!r} is not in the skill graph")
+    for assignment in assignments:
+        if assignment.skill_id not in graph:
+            raise ValueError(f"assigned skill {assignment.skill_id!r} is not in the skill graph")
+
+
+def _offer_chosen(
+    graph: SkillGraph,
+    states: Mapping[str, SkillStatus],
+    progress: Mapping[str, SkillProgress],
+    picker: _ItemPicker,
+    chosen: str,
+    offer: _Offer,
+) -> None:
+    name = graph.name(chosen)
+    if states[chosen].state is not MasteryState.NOT_YET:
+        item_id, _p = picker.closest(chosen)
+        extra = " Extra practice keeps it strong." if states[chosen].state is MasteryState.MASTERED else ""
+        offer(SuggestionKind.CHOSEN, chosen, item_id, _BEST_QUALITY, f"You chose {name}.{extra}")
+        return
+    # Locked: offer the unlocked skills on the way to it, nearest first.
+    mastered = mastered_skills(progress)
+    ancestors = graph.ancestors(chosen)
+    frontier = [a for a in ancestors if a not in mastered and graph.is_ready(a, mastered)]
+    for rank, skill_id in enumerate(reversed(frontier)):
+        reason = f"You chose {name}. It builds on {graph.name(skill_id)}, so let's master that first."
+        item_id, _p = picker.closest(skill_id)
+        offer(SuggestionKind.CHOSEN, skill_id, item_id, _BEST_QUALITY - 0.01 * (rank + 1), reason)
+
+
+def _offer_reviews(
+    states: Mapping[str, SkillStatus],
+    progress: Mapping[str, SkillProgress],
+    picker: _ItemPicker,
+    due: Sequence[DueReview],
+    allowed: int,
+    offer: _Offer,
+) -> None:
+    """Lapsed skills first, then scheduled reviews most at risk first; ``allowed`` in all."""
+    lapsed = [
+        s for s, status in states.items() if status.state is MasteryState.REVIEW_DUE and progress[s].lapsed
+    ]
+    scheduled = [d.skill_id for d in due if states[d.skill_id].state is MasteryState.REVIEW_DUE]
+    queue = list(dict.fromkeys(lapsed + scheduled))[:allowed]
+    for rank, skill_id in enumerate(queue):
+        item_id, _p = picker.closest(skill_id)
+        quality = 1.0 - (rank + 1) / (len(queue) + 1)
+        offer(SuggestionKind.REVIEW, skill_id, item_id, quality, states[skill_id].reason)
+
+
+def _offer_assignments(
+    graph: SkillGraph,
+    states: Mapping[str, SkillStatus],
+    progress: Mapping[str, SkillProgress],
+    picker: _ItemPicker,
+    assignments: Sequence[Assignment],
+    now: datetime,
+    offer: _Offer,
+) -> None:
+    by_due = sorted(assignments, key=lambda a: (a.due, a.skill_id))
+    mastered = mastered_skills(progress)
+    for rank, assignment in enumerate(by_due):
+        skill_id = assignment.skill_id
+        reason = f"Assigned by your teacher, {due_phrase(assignment.due, now)}."
+        if unmet := graph.unmet_prerequisites(skill_id, mastered):
+            names = " and ".join(graph.name(p) for p in unmet)
+            reason += (
+                f" It builds on {names}, which you have not mastered yet, so ask for help if you need it."
+            )
+        item_id, _p = picker.closest(skill_id)
+        offer(SuggestionKind.ASSIGNED, skill_id, item_id, 1.0 - (rank + 1) / (len(by_due) + 1), reason)
+
+
+def _offer_practice(
+    graph: SkillGraph, status: SkillStatus, picker: _ItemPicker, config: PolicyConfig, offer: _Offer
+) -> None:
+    skill_id = status.skill_id
+    name = graph.name(skill_id)
+    item_id, p = picker.closest(skill_id, in_band=True)
+    if item_id is not None:
+        # In band: quality in [0.5, 1) by closeness to the target.
+        width = max(config.band_high - config.band_low, 1e-9)
+        quality = 0.5 + 0.5 * (1.0 - abs(p - config.target) / width)
+        if status.state is MasteryState.READY:
+            reason = ready_reason(graph, skill_id)
+        else:
+            reason = f"Keep going: this {name} question is just the right challenge for you."
+        offer(SuggestionKind.PRACTICE, skill_id, item_id, quality, reason)
+        return
+    item_id, p = picker.closest(skill_id)
+    if item_id is None:
+        return
+    # Out of band: below every in-band suggestion, nearer the band first.
+    quality = 0.5 * (1.0 - min(abs(p - config.target), 1.0))
+    if p < config.band_low:
+        reason = f"A stretch: this {name} question is a challenge. Hints are there if you need them."
+    else:
+        reason = f"Warm-up: this {name} question should feel easy."
+    offer(SuggestionKind.PRACTICE, skill_id, item_id, min(quality, 0.499), reason)
+
+
+def _check_reason(graph: SkillGraph, entry: SkillProgress, rule: MasteryRule) -> str:
+    evidence = entry.evidence
+    needed = max(rule.min_streak - evidence.correct_streak, rule.min_answers - evidence.answers, 1)
+    more = "1 more" if needed == 1 else f"{needed} more"
+    name = graph.name(entry.skill_id)
+    return f"Mastery check: you're nearly there with {name}. Get {more} right to master it."
+
+
+def _interleave(
+    suggestions: list[Suggestion], recent_skills: Sequence[str], max_in_a_row: int
+) -> list[Suggestion]:
+    """Drop the suggestions on a skill done ``max_in_a_row`` times running below all others, if any."""
+    tail = list(recent_skills[-max_in_a_row:])
+    if len(tail) < max_in_a_row or len(set(tail)) != 1:
+        return suggestions
+    repeated = tail[0]
+    if all(s.skill_id == repeated for s in suggestions):
+        return suggestions
+    return [replace(s, score=s.score - int(s.score)) if s.skill_id == repeated else s for s in suggestions]
+
+
+def due_phrase(due: datetime, now: datetime) -> str:
+    """ "due today", "due tomorrow", "due Friday" (within a week), "due 3 December", or "was due Monday"."""
+    due, now = require_utc(due, "due"), require_utc(now, "now")
+    days = (due.date() - now.date()).days
+    if days == 0:
+        return "due today"
+    if days == 1:
+        return "due tomorrow"
+    if 1 < days < 7:
+        return f"due {due:%A}"
+    if -7 < days < 0:
+        return f"which was due {due:%A}"
+    return f"due {due.day} {due:%B}" if days > 0 else f"which was due {due.day} {due:%B}"

@@ -1,0 +1,151 @@
+"""StackedKT: learnpath's default learner model, LogisticKT and Elo blended on the logit scale.
+
+    P(correct) = sigmoid(a * logit(p_LogisticKT) + b * logit(p_Elo) + c)
+
+The two models see the same answers differently: LogisticKT through many counters of the learner's
+history, Elo (a Rasch calibration of the items with an online ability) through one ability per learner
+and skill against a jointly fitted item difficulty. The blend weights (a, b, c) are hyperparameters,
+chosen once by logistic regression on held-out predictions (ASSISTments 2009, trained on fold 1's
+train file, predicting its valid file; never on test folds), not refitted by ``fit``: the two models'
+predictions on their own training data are over-confident and would give the weights a bias.
+
+The state is both models' states; ``update`` advances both, each in O(skills of the item).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from learnpath.engine.answers import Answer, AnswerLog, as_answer_log
+from learnpath.engine.elo import EloModel, EloState
+from learnpath.engine.history import LearnerHistory
+from learnpath.engine.learner_model import NotFittedError, check_format
+from learnpath.engine.logistic_kt import LogisticKT
+
+FloatArray = npt.NDArray[np.float64]
+MODEL_NAME = "stacked-kt"
+FORMAT_VERSION = 1
+_CLIP = 1e-6
+
+
+def _logit(p: FloatArray) -> FloatArray:
+    q = np.clip(p, _CLIP, 1.0 - _CLIP)
+    out: FloatArray = np.log(q / (1.0 - q))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class StackedState:
+    history: LearnerHistory = field(default_factory=LearnerHistory)
+    elo: EloState = field(default_factory=EloState)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": 1, "history": self.history.to_dict(), "elo": self.elo.to_dict()}
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> StackedState:
+        if document.get("version") != 1:
+            raise ValueError(f"StackedState: unsupported version {document.get('version')!r}")
+        return cls(LearnerHistory.from_dict(document["history"]), EloState.from_dict(document["elo"]))
+
+
+class StackedKT:
+    """LogisticKT and Elo, blended: the model learnpath uses by default.
+
+    Hyperparameters: ``weights`` (a, b, c above), and the component models' own hyperparameters through
+    ``logistic`` and ``elo`` (unfitted instances; defaults when omitted).
+    """
+
+    name = MODEL_NAME
+    # chosen on fold 1 of the AKT ASSISTments 2009 folds: train_1 -> valid_1 (docs/learner-model.md)
+    DEFAULT_WEIGHTS = (0.745, 0.219, 0.028)
+
+    def __init__(
+        self,
+        *,
+        weights: tuple[float, float, float] = DEFAULT_WEIGHTS,
+        logistic: LogisticKT | None = None,
+        elo: EloModel | None = None,
+    ) -> None:
+        self.weights = tuple(weights)
+        self.logistic = logistic
+        self.elo = elo
+        self.logistic_: LogisticKT | None = None
+        self.elo_: EloModel | None = None
+
+    def get_params(self) -> dict[str, Any]:
+        return {"weights": list(self.weights)}
+
+    def fit(self, events: AnswerLog | Iterable[Answer]) -> StackedKT:
+        log = as_answer_log(events)
+        logistic = LogisticKT(**self.logistic.get_params()) if self.logistic else LogisticKT()
+        elo = EloModel(**self.elo.get_params()) if self.elo else EloModel()
+        self.logistic_ = logistic.fit(log)
+        self.elo_ = elo.fit(log)
+        return self
+
+    def _models(self) -> tuple[LogisticKT, EloModel]:
+        if self.logistic_ is None or self.elo_ is None:
+            raise NotFittedError("StackedKT is not fitted yet: call fit(events) before predicting")
+        return self.logistic_, self.elo_
+
+    def _blend(self, p_logistic: float, p_elo: float) -> float:
+        a, b, c = self.weights
+        z = a * float(_logit(np.array(p_logistic))) + b * float(_logit(np.array(p_elo))) + c
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def predict_sequential(self, events: AnswerLog | Iterable[Answer]) -> FloatArray:
+        logistic, elo = self._models()
+        log = as_answer_log(events)
+        a, b, c = self.weights
+        z = a * _logit(logistic.predict_sequential(log)) + b * _logit(elo.predict_sequential(log)) + c
+        out: FloatArray = 1.0 / (1.0 + np.exp(-z))
+        return out
+
+    def initial_state(self) -> StackedState:
+        return StackedState()
+
+    def update(self, state: StackedState, answer: Answer) -> StackedState:
+        """Both models' states after ``answer``; ``state`` is not changed."""
+        logistic, elo = self._models()
+        return StackedState(logistic.update(state.history, answer), elo.update(state.elo, answer))
+
+    def predict_correct(self, state: StackedState, item: str, skills: tuple[str, ...]) -> float:
+        logistic, elo = self._models()
+        return self._blend(
+            logistic.predict_correct(state.history, item, skills),
+            elo.predict_correct(state.elo, item, skills),
+        )
+
+    def predict_mastery(self, state: StackedState, skill: str) -> float:
+        """P(skill mastered): the blended P(correct) on the skill's typical item (LogisticKT's
+        ``typical_item_``) mapped through LogisticKT's mastery threshold (docs/learner-model.md)."""
+        logistic, _ = self._models()
+        assert logistic.typical_item_ is not None
+        item = logistic.typical_item_.get(skill, f"\x00typical:{skill}")
+        return logistic.mastery_from_p(self.predict_correct(state, item, (skill,)))
+
+    def to_dict(self) -> dict[str, Any]:
+        logistic, elo = self._models()
+        return {
+            "model": MODEL_NAME,
+            "version": FORMAT_VERSION,
+            "params": self.get_params(),
+            "logistic": logistic.to_dict(),
+            "elo": elo.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> StackedKT:
+        check_format(document, MODEL_NAME, FORMAT_VERSION)
+        weights = document["params"]["weights"]
+        model = cls(weights=(float(weights[0]), float(weights[1]), float(weights[2])))
+        model.logistic_ = LogisticKT.from_dict(document["logistic"])
+        model.elo_ = EloModel.from_dict(document["elo"])
+        return model

@@ -1,0 +1,1 @@
+"""learnpath.web"""

@@ -1,0 +1,240 @@
+"""What other apps and the CLI may use from accounts: plain functions returning plain data (OEP-49)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from learnpath.web.accounts import access, selectors, services
+from learnpath.web.accounts.models import Class, Organisation, Role, User
+from learnpath.web.accounts.services import DemoAccount
+
+__all__ = [
+    "ClassInfo",
+    "DemoAccount",
+    "PersonInfo",
+    "audit_record",
+    "class_create",
+    "class_info",
+    "class_learner_add",
+    "class_learners",
+    "class_slug_taken",
+    "class_teacher_add",
+    "classes_of_learner",
+    "classes_taught",
+    "demo_accounts_ensure",
+    "guardian_link_consent",
+    "guardian_link_withdraw",
+    "guardians_of_learner",
+    "learner_create",
+    "learners_of_guardian",
+    "person",
+    "person_by_username",
+    "relation_to_learner",
+    "teachers_of_learner",
+    "user_is_platform_admin",
+    "user_organisation_id",
+]
+
+
+def demo_accounts_ensure(*, password: str | None = None) -> list[DemoAccount]:
+    """Create (idempotently) the demo organisation, class, learner, teacher, guardian and admin.
+
+    Returns one ``DemoAccount(role, username, password)`` per account, for ``learnpath demo`` to print.
+    See :func:`learnpath.web.accounts.services.demo_accounts_ensure` for how the password is chosen.
+    """
+    accounts = services.demo_accounts_ensure(password=password)
+    # The demo class gets a course, learners with history and a pacing guide (coaching owns that).
+    from learnpath.web.coaching import api as coaching_api
+
+    coaching_api.demo_class_ensure(teacher=User.objects.get(username="demo-teacher"))
+    return accounts
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    target_type: str = "",
+    target_id: str | int = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append an audit row for a privileged action; call it inside that action's transaction."""
+    services.audit_entry_record(
+        actor=actor, action=action, target_type=target_type, target_id=target_id, details=details
+    )
+
+
+def user_organisation_id(user: Any) -> int | None:
+    """The id of the organisation a signed-in user belongs to, or None."""
+    return access.access_member_organisation_id(user)
+
+
+def user_is_platform_admin(user: Any) -> bool:
+    """True for an active superuser, who sees every organisation's content."""
+    return access.access_is_platform_admin(user)
+
+
+# -- classes, people and who may see a learner (for coaching, agency and guardians) --------------------
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    """A person as other apps see them: no password, no e-mail."""
+
+    id: int
+    username: str
+    name: str
+    role: str
+    organisation_id: int | None
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """A class as other apps see it."""
+
+    id: int
+    slug: str
+    name: str
+    organisation_id: int
+    organisation_name: str
+
+
+def _person(user: User) -> PersonInfo:
+    return PersonInfo(
+        id=user.pk,
+        username=user.username,
+        name=str(user),
+        role=user.role,
+        organisation_id=user.organisation_id,
+    )
+
+
+def _class(klass: Class) -> ClassInfo:
+    return ClassInfo(
+        id=klass.pk,
+        slug=klass.slug,
+        name=klass.name,
+        organisation_id=klass.organisation_id,
+        organisation_name=klass.organisation.name,
+    )
+
+
+def person(*, user_id: int) -> PersonInfo | None:
+    """One person by id, or None."""
+    user = User.objects.filter(pk=user_id).first()
+    return _person(user) if user is not None else None
+
+
+def person_by_username(*, username: str) -> PersonInfo | None:
+    """One person by user name, or None."""
+    user = User.objects.filter(username=username).first()
+    return _person(user) if user is not None else None
+
+
+def relation_to_learner(*, user: Any, learner_id: int) -> str | None:
+    """``"self"``, ``"admin"``, ``"teacher"``, ``"guardian"`` or None: see ``access_relation_to_learner``."""
+    return access.access_relation_to_learner(user, learner_id)
+
+
+def class_info(*, class_id: int) -> ClassInfo | None:
+    """One class by id, or None; not filtered by access."""
+    klass = Class.objects.select_related("organisation").filter(pk=class_id).first()
+    return _class(klass) if klass is not None else None
+
+
+def classes_taught(*, user: Any) -> list[ClassInfo]:
+    """The classes ``user`` teaches (all classes for a platform admin), by name."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    return [_class(klass) for klass in selectors.classes_taught(user=user)]
+
+
+def classes_of_learner(*, learner_id: int) -> list[ClassInfo]:
+    """The classes a learner is in, by name."""
+    return [
+        _class(klass)
+        for klass in Class.objects.filter(memberships__learner_id=learner_id)
+        .select_related("organisation")
+        .order_by("name")
+    ]
+
+
+def class_learners(*, class_id: int) -> list[PersonInfo]:
+    """The learners of a class, by name."""
+    return [_person(user) for user in selectors.class_learners(class_id=class_id)]
+
+
+def class_create(*, organisation_id: int, slug: str, name: str, teacher: Any) -> ClassInfo:
+    """Create a class in an organisation with ``teacher`` as its first teacher (audited)."""
+    organisation = Organisation.objects.get(pk=organisation_id)
+    klass = services.class_create(organisation=organisation, slug=slug, name=name, actor=teacher)
+    services.class_teacher_add(klass=klass, teacher=teacher, actor=teacher)
+    return _class(Class.objects.select_related("organisation").get(pk=klass.pk))
+
+
+def class_slug_taken(*, organisation_id: int, slug: str) -> bool:
+    """True when the organisation already has a class with that slug."""
+    return Class.objects.filter(organisation_id=organisation_id, slug=slug).exists()
+
+
+def class_teacher_add(*, class_id: int, teacher_id: int, actor: Any) -> None:
+    """Add a teacher of the class's organisation to the class (audited)."""
+    services.class_teacher_add(
+        klass=Class.objects.get(pk=class_id), teacher=User.objects.get(pk=teacher_id), actor=actor
+    )
+
+
+def class_learner_add(*, class_id: int, learner_id: int, actor: Any) -> bool:
+    """Enrol a learner of the class's organisation (idempotent, audited); True if newly enrolled."""
+    klass = Class.objects.get(pk=class_id)
+    before = klass.memberships.filter(learner_id=learner_id).exists()
+    services.class_learner_add(klass=klass, learner=User.objects.get(pk=learner_id), actor=actor)
+    return not before
+
+
+def learner_create(
+    *, username: str, display_name: str, organisation_id: int, password: str | None, actor: Any
+) -> PersonInfo:
+    """Create a learner account in an organisation (audited); ``password=None`` disables sign-in."""
+    user = services.user_create(
+        username=username,
+        password=password,
+        role=Role.LEARNER,
+        organisation=Organisation.objects.get(pk=organisation_id),
+        display_name=display_name,
+        actor=actor,
+    )
+    return _person(user)
+
+
+def teachers_of_learner(*, learner_id: int) -> list[PersonInfo]:
+    """The teachers of every class the learner is in."""
+    return [_person(user) for user in selectors.teachers_of_learner(learner_id=learner_id)]
+
+
+def guardians_of_learner(*, learner_id: int) -> list[PersonInfo]:
+    """The guardians whose link to the learner is active."""
+    return [_person(link.guardian) for link in selectors.active_guardian_links(learner_id=learner_id)]
+
+
+def learners_of_guardian(*, guardian_id: int) -> list[PersonInfo]:
+    """The learners a guardian is actively linked to."""
+    return [_person(link.learner) for link in selectors.active_guardian_links(guardian_id=guardian_id)]
+
+
+def guardian_link_consent(
+    *, guardian: Any, learner_id: int, consent_given_by_id: int, relationship: str = ""
+) -> None:
+    """Link a guardian to a learner with the consent of the learner or their school (audited)."""
+    services.guardian_link_consent(
+        guardian=guardian,
+        learner=User.objects.get(pk=learner_id),
+        consent_given_by=User.objects.get(pk=consent_given_by_id),
+        relationship=relationship,
+    )
+
+
+def guardian_link_withdraw(*, guardian_id: int, learner: Any, actor: Any) -> bool:
+    """Withdraw a guardian's access to a learner (audited); False if there was no active link."""
+    return services.guardian_link_withdraw(guardian_id=guardian_id, learner=learner, actor=actor)

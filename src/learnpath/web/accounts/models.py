@@ -1,0 +1,147 @@
+"""People and the groups they belong to, and the audit log of privileged actions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Organisation(models.Model):
+    """A school, a company or any body that runs classes; members see its courses."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    LEARNER = "learner", "Learner"
+    TEACHER = "teacher", "Teacher"
+    GUARDIAN = "guardian", "Guardian"
+    ADMIN = "admin", "Administrator"
+
+
+class User(AbstractUser):
+    """A person who signs in. Learners may be minors: keep only what the platform needs."""
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEARNER)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="The organisation whose courses this person sees. Empty: global courses only.",
+    )
+    display_name = models.CharField(max_length=150, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class Class(models.Model):
+    """A school class or training group inside an organisation."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="classes")
+    slug = models.SlugField(max_length=80)
+    name = models.CharField(max_length=200)
+    teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="classes_taught", blank=True)
+    learners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="ClassMembership",
+        related_name="classes_joined",
+        blank=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        verbose_name_plural = "classes"
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="class_slug_unique_in_organisation")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClassMembership(models.Model):
+    """A learner in a class."""
+
+    klass = models.ForeignKey(Class, on_delete=models.CASCADE, related_name="memberships")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["klass", "learner"], name="class_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.learner} in {self.klass}"
+
+
+class GuardianLink(models.Model):
+    """A guardian (parent, carer) linked to a learner, with the consent that makes the link active.
+
+    The link is active while consent is given and not withdrawn; withdrawing keeps the row so the
+    history of who could see what stays auditable.
+    """
+
+    guardian = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guardian_links"
+    )
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guardians")
+    relationship = models.CharField(max_length=60, blank=True, help_text="e.g. parent, carer")
+    consent_given_at = models.DateTimeField(null=True, blank=True)
+    consent_given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who recorded the consent (the learner, the guardian or a staff member).",
+    )
+    consent_text_version = models.CharField(max_length=40, blank=True)
+    consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["guardian", "learner"], name="guardian_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.guardian} → {self.learner}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.consent_given_at is not None and self.consent_withdrawn_at is None
+
+
+class AuditEntry(models.Model):
+    """One privileged action, written by the service that did it, in the same transaction."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=80, db_index=True)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_id = models.CharField(max_length=120, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id}"

@@ -1,0 +1,276 @@
+"""Writes for accounts. Each service is atomic and privileged ones write their audit row inside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from learnpath.web.accounts.models import (
+    AuditEntry,
+    Class,
+    ClassMembership,
+    GuardianLink,
+    Organisation,
+    Role,
+    User,
+)
+from learnpath.web.datadir import data_dir_secret
+
+DEMO_ORGANISATION_SLUG = "demo-school"
+DEMO_CLASS_SLUG = "demo-class"
+CONSENT_TEXT_VERSION = "2026-1"
+
+
+def audit_entry_record(
+    *,
+    actor: User | None,
+    action: str,
+    target_type: str = "",
+    target_id: str | int = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one audit row. Call it inside the transaction of the action it records."""
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        details=details or {},
+    )
+
+
+@transaction.atomic
+def organisation_create(*, slug: str, name: str, actor: User | None = None) -> Organisation:
+    """Create an organisation."""
+    organisation = Organisation.objects.create(slug=slug, name=name)
+    audit_entry_record(actor=actor, action="organisation.create", target_type="organisation", target_id=slug)
+    return organisation
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    role: str = Role.LEARNER,
+    organisation: Organisation | None = None,
+    display_name: str = "",
+    actor: User | None = None,
+) -> User:
+    """Create a person. An ``admin`` gets staff and superuser rights; ``password=None`` disables sign-in."""
+    if role not in Role.values:
+        raise ValueError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}")
+    is_admin = role == Role.ADMIN
+    user = User(
+        username=username,
+        role=role,
+        organisation=organisation,
+        display_name=display_name,
+        is_staff=is_admin,
+        is_superuser=is_admin,
+    )
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
+    audit_entry_record(
+        actor=actor, action="user.create", target_type="user", target_id=user.pk, details={"role": role}
+    )
+    return user
+
+
+@transaction.atomic
+def class_create(*, organisation: Organisation, slug: str, name: str, actor: User | None = None) -> Class:
+    """Create a class (school class or training group) in an organisation."""
+    klass = Class.objects.create(organisation=organisation, slug=slug, name=name)
+    audit_entry_record(actor=actor, action="class.create", target_type="class", target_id=klass.pk)
+    return klass
+
+
+def _require_same_organisation(klass: Class, user: User) -> None:
+    if user.organisation_id != klass.organisation_id:
+        raise ValueError(f"{user.username} is not a member of {klass.organisation}; add them there first")
+
+
+@transaction.atomic
+def class_teacher_add(*, klass: Class, teacher: User, actor: User | None = None) -> None:
+    """Make a teacher of the class's organisation one of its teachers."""
+    _require_same_organisation(klass, teacher)
+    if teacher.role not in (Role.TEACHER, Role.ADMIN):
+        raise ValueError(f"{teacher.username} is a {teacher.role}, not a teacher")
+    klass.teachers.add(teacher)
+    audit_entry_record(
+        actor=actor,
+        action="class.teacher_add",
+        target_type="class",
+        target_id=klass.pk,
+        details={"teacher": teacher.pk},
+    )
+
+
+@transaction.atomic
+def class_learner_add(*, klass: Class, learner: User, actor: User | None = None) -> ClassMembership:
+    """Enrol a learner of the class's organisation in the class (idempotent)."""
+    _require_same_organisation(klass, learner)
+    if learner.role != Role.LEARNER:
+        raise ValueError(f"{learner.username} is a {learner.role}, not a learner")
+    membership, created = ClassMembership.objects.get_or_create(klass=klass, learner=learner)
+    if created:
+        audit_entry_record(
+            actor=actor,
+            action="class.learner_add",
+            target_type="class",
+            target_id=klass.pk,
+            details={"learner": learner.pk},
+        )
+    return membership
+
+
+@transaction.atomic
+def guardian_link_create(
+    *,
+    guardian: User,
+    learner: User,
+    relationship: str = "",
+    consent_given_by: User | None = None,
+    actor: User | None = None,
+) -> GuardianLink:
+    """Link a guardian to a learner. With ``consent_given_by`` the link is active at once."""
+    if guardian.role != Role.GUARDIAN:
+        raise ValueError(f"{guardian.username} is a {guardian.role}, not a guardian")
+    if learner.role != Role.LEARNER:
+        raise ValueError(f"{learner.username} is a {learner.role}, not a learner")
+    link = GuardianLink.objects.create(
+        guardian=guardian,
+        learner=learner,
+        relationship=relationship,
+        consent_given_at=timezone.now() if consent_given_by else None,
+        consent_given_by=consent_given_by,
+        consent_text_version=CONSENT_TEXT_VERSION if consent_given_by else "",
+    )
+    audit_entry_record(
+        actor=actor,
+        action="guardian_link.create",
+        target_type="guardian_link",
+        target_id=link.pk,
+        details={"guardian": guardian.pk, "learner": learner.pk, "consent": bool(consent_given_by)},
+    )
+    return link
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo account to print: its role, user name and password."""
+
+    role: str
+    username: str
+    password: str
+
+
+DEMO_USERS: tuple[tuple[str, str, str], ...] = (
+    (Role.LEARNER, "demo-learner", "Dana Learner"),
+    (Role.TEACHER, "demo-teacher", "Tomás Teacher"),
+    (Role.GUARDIAN, "demo-guardian", "Gita Guardian"),
+    (Role.ADMIN, "demo-admin", "Ada Admin"),
+)
+
+
+@transaction.atomic
+def demo_accounts_ensure(*, password: str | None = None) -> list[DemoAccount]:
+    """Make sure the demo organisation, class and the four demo accounts exist; return their sign-ins.
+
+    Idempotent: a second call creates nothing. With ``password=None`` the password is generated once
+    and kept in ``<data dir>/demo_password``, so every call prints the same working password and never
+    signs anyone out; a given password is set only where it differs.
+    """
+    if password is None:
+        password = data_dir_secret(settings.DATA_DIR, "demo_password", nbytes=9)
+    organisation = Organisation.objects.filter(slug=DEMO_ORGANISATION_SLUG).first()
+    if organisation is None:
+        organisation = organisation_create(slug=DEMO_ORGANISATION_SLUG, name="Demo School")
+    klass = Class.objects.filter(organisation=organisation, slug=DEMO_CLASS_SLUG).first()
+    if klass is None:
+        klass = class_create(organisation=organisation, slug=DEMO_CLASS_SLUG, name="Demo class 7B")
+
+    users: dict[str, User] = {}
+    for role, username, display_name in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(
+                username=username,
+                password=password,
+                role=role,
+                organisation=organisation,
+                display_name=display_name,
+            )
+        elif not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            audit_entry_record(actor=None, action="user.password_set", target_type="user", target_id=user.pk)
+        users[role] = user
+
+    if not klass.teachers.filter(pk=users[Role.TEACHER].pk).exists():
+        class_teacher_add(klass=klass, teacher=users[Role.TEACHER])
+    class_learner_add(klass=klass, learner=users[Role.LEARNER])
+    if not GuardianLink.objects.filter(guardian=users[Role.GUARDIAN], learner=users[Role.LEARNER]).exists():
+        guardian_link_create(
+            guardian=users[Role.GUARDIAN],
+            learner=users[Role.LEARNER],
+            relationship="parent",
+            consent_given_by=users[Role.GUARDIAN],
+        )
+    return [
+        DemoAccount(role=str(role), username=username, password=password) for role, username, _ in DEMO_USERS
+    ]
+
+
+@transaction.atomic
+def guardian_link_consent(
+    *, guardian: User, learner: User, consent_given_by: User, relationship: str = ""
+) -> GuardianLink:
+    """Make a guardian's link to a learner active with the consent of ``consent_given_by``.
+
+    Creates the link or re-activates a withdrawn one; the audit row names who consented.
+    """
+    if guardian.role != Role.GUARDIAN:
+        raise ValueError(f"{guardian.username} is a {guardian.role}, not a guardian")
+    if learner.role != Role.LEARNER:
+        raise ValueError(f"{learner.username} is a {learner.role}, not a learner")
+    link, _ = GuardianLink.objects.select_for_update().get_or_create(guardian=guardian, learner=learner)
+    link.relationship = relationship or link.relationship
+    link.consent_given_at = timezone.now()
+    link.consent_given_by = consent_given_by
+    link.consent_text_version = CONSENT_TEXT_VERSION
+    link.consent_withdrawn_at = None
+    link.save()
+    audit_entry_record(
+        actor=guardian,
+        action="guardian_link.consent",
+        target_type="guardian_link",
+        target_id=link.pk,
+        details={"guardian": guardian.pk, "learner": learner.pk, "consent_given_by": consent_given_by.pk},
+    )
+    return link
+
+
+@transaction.atomic
+def guardian_link_withdraw(*, guardian_id: int, learner: User, actor: User) -> bool:
+    """Withdraw consent for a guardian's link to ``learner``; the row stays for the record."""
+    link = GuardianLink.objects.select_for_update().filter(guardian_id=guardian_id, learner=learner).first()
+    if link is None or not link.is_active:
+        return False
+    link.consent_withdrawn_at = timezone.now()
+    link.save(update_fields=["consent_withdrawn_at"])
+    audit_entry_record(
+        actor=actor,
+        action="guardian_link.withdraw",
+        target_type="guardian_link",
+        target_id=link.pk,
+        details={"guardian": guardian_id, "learner": learner.pk},
+    )
+    return True

@@ -1,0 +1,54 @@
+"""What other apps may use from learner agency: plain functions (OEP-49)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from learnpath.web.agency import selectors, services
+from learnpath.web.agency.selectors import GoalView, Work
+from learnpath.web.agency.services import AgencyError
+from learnpath.web.learning import api as learning_api
+
+__all__ = [
+    "AgencyError",
+    "GoalView",
+    "Work",
+    "feedback_add",
+    "feedback_for",
+    "learner_work",
+    "mastered_skills",
+]
+
+
+def mastered_skills(*, learner_id: int) -> set[str]:
+    """The skill ids a learner has mastered, in any course."""
+    return {
+        row.skill_id
+        for row in learning_api.skill_progress_rows(learner_ids=[learner_id], course_id=None)
+        if row.mastered
+    }
+
+
+def learner_work(*, learner_id: int) -> Work:
+    """The learner's goals (with progress), latest submissions and reflections, each with its feedback."""
+    return selectors.learner_work(learner_id=learner_id, mastered=mastered_skills(learner_id=learner_id))
+
+
+def feedback_for(*, learner_id: int, target_type: str) -> dict[str, list[Any]]:
+    """Feedback on the learner's work of one type, by target id."""
+    return {
+        target_id: rows
+        for (_, target_id), rows in selectors.feedback_by_target(
+            learner_id=learner_id, target_type=target_type
+        ).items()
+    }
+
+
+def feedback_add(*, learner_id: int, author: Any, target_type: str, target_id: str, body: str) -> None:
+    """A teacher's comment on an attempt, project, reflection or goal (audited). Raises ``AgencyError``.
+
+    The caller has checked that ``author`` teaches the learner, and for an attempt that it is theirs.
+    """
+    services.feedback_add(
+        learner_id=learner_id, author=author, target_type=target_type, target_id=target_id, body=body
+    )

@@ -1,0 +1,80 @@
+"""Reads for learner agency."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from learnpath.web.agency.models import Feedback, Goal, ProjectBoard, ProjectChoice, Reflection, Submission
+
+
+@dataclass
+class GoalView:
+    goal: Goal
+    milestones: list[tuple[object, bool]]  # (milestone, done)
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        if self.goal.achieved_at:
+            return 100
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass
+class Work:
+    """A learner's goals, submissions and reflections, each with its feedback."""
+
+    goals: list[GoalView] = field(default_factory=list)
+    submissions: list[tuple[Submission, list[Feedback]]] = field(default_factory=list)
+    reflections: list[tuple[Reflection, list[Feedback]]] = field(default_factory=list)
+
+
+def feedback_by_target(
+    *, learner_id: int, target_type: str | None = None
+) -> dict[tuple[str, str], list[Feedback]]:
+    rows = Feedback.objects.filter(learner_id=learner_id).select_related("author")
+    if target_type is not None:
+        rows = rows.filter(target_type=target_type)
+    out: dict[tuple[str, str], list[Feedback]] = defaultdict(list)
+    for row in rows:
+        out[(row.target_type, row.target_id)].append(row)
+    return out
+
+
+def goals(*, learner_id: int, mastered: set[str]) -> list[GoalView]:
+    """The learner's goals; a milestone with a skill counts as done once that skill is mastered."""
+    views = []
+    for goal in (
+        Goal.objects.filter(learner_id=learner_id).prefetch_related("milestones").select_related("set_by")
+    ):
+        milestones = [
+            (m, bool(m.done_at) or (bool(m.skill_id) and m.skill_id in mastered))
+            for m in goal.milestones.all()
+        ]
+        views.append(GoalView(goal, milestones, sum(done for _, done in milestones), len(milestones)))
+    return views
+
+
+def learner_work(*, learner_id: int, mastered: set[str], recent: int = 20) -> Work:
+    feedback = feedback_by_target(learner_id=learner_id)
+    submissions = Submission.objects.filter(learner_id=learner_id).defer("file_data")[:recent]
+    reflections = Reflection.objects.filter(learner_id=learner_id)[:recent]
+    return Work(
+        goals=goals(learner_id=learner_id, mastered=mastered),
+        submissions=[(s, feedback.get(("submission", str(s.pk)), [])) for s in submissions],
+        reflections=[(r, feedback.get(("reflection", str(r.pk)), [])) for r in reflections],
+    )
+
+
+def boards_for_classes(*, class_ids: list[int]) -> list[ProjectBoard]:
+    return list(ProjectBoard.objects.filter(klass_id__in=class_ids).select_related("klass"))
+
+
+def choices_of(*, learner_id: int) -> dict[int, ProjectChoice]:
+    return {c.board_id: c for c in ProjectChoice.objects.filter(learner_id=learner_id)}
+
+
+def submission_file(*, submission_id: int) -> Submission | None:
+    return Submission.objects.filter(pk=submission_id, kind="file").first()

@@ -1,0 +1,330 @@
+"""Learners' own pages (goals, portfolio, reflections, project choices, feedback), the file download,
+and the two teacher actions that belong here (set a goal with a learner, offer project options)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from learnpath.web.accounts import api as accounts_api
+from learnpath.web.agency import access, selectors, services
+from learnpath.web.agency.api import learner_work, mastered_skills
+from learnpath.web.agency.models import FeedbackTarget, SubmissionKind
+from learnpath.web.agency.uploads import MAX_FILE_BYTES, UploadRejected, file_check
+from learnpath.web.coaching import access as coaching_access
+from learnpath.web.coaching import api as coaching_api
+from learnpath.web.curriculum import api as curriculum_api
+from learnpath.web.learning import api as learning_api
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _milestones(request: HttpRequest) -> list[tuple[str, str]]:
+    titles = request.POST.getlist("milestone")
+    skills = request.POST.getlist("milestone_skill") + [""] * len(titles)
+    return [(title, skill) for title, skill in zip(titles, skills, strict=False) if title.strip()]
+
+
+def _course_skills(course_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    out = {}
+    for course_id in course_ids:
+        try:
+            out[course_id] = [(s.id, s.name) for s in curriculum_api.course_pack(course_id=course_id).skills]
+        except curriculum_api.CourseNotFound:
+            out[course_id] = []
+    return out
+
+
+def _goal_from_form(request: HttpRequest, learner_id: int, done: str) -> None:
+    try:
+        services.goal_create(
+            learner_id=learner_id,
+            title=request.POST.get("title", ""),
+            why=request.POST.get("why", ""),
+            target_date=_date(request.POST.get("target_date", "")),
+            milestones=_milestones(request),
+            actor=request.user,
+        )
+    except services.AgencyError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goals(request: HttpRequest) -> HttpResponse:
+    """The learner's goals with milestones and progress; a form for a new goal."""
+    learner_id = access.access_own_agency(request.user)
+    if request.method == "POST":
+        _goal_from_form(request, learner_id, "Goal saved.")
+        return redirect("agency:goals")
+    courses = [c.id for c in curriculum_api.courses_visible(user=request.user)]
+    skills = [skill for course_skills in _course_skills(courses).values() for skill in course_skills]
+    feedback = selectors.feedback_by_target(learner_id=learner_id, target_type="goal")
+    views = selectors.goals(learner_id=learner_id, mastered=mastered_skills(learner_id=learner_id))
+    return render(
+        request,
+        "agency/goals.html",
+        {"goals": [(g, feedback.get(("goal", str(g.goal.pk)), [])) for g in views], "skills": skills},
+    )
+
+
+@login_required
+@require_POST
+def milestone_toggle(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    learner_id = access.access_own_agency(request.user)
+    if services.milestone_toggle(learner_id=learner_id, milestone_id=milestone_id) is None:
+        raise Http404("No such milestone.")
+    return redirect("agency:goals")
+
+
+@login_required
+@require_POST
+def goal_achieved(request: HttpRequest, goal_id: int) -> HttpResponse:
+    learner_id = access.access_own_agency(request.user)
+    if services.goal_achieved_toggle(learner_id=learner_id, goal_id=goal_id) is None:
+        raise Http404("No such goal.")
+    return redirect("agency:goals")
+
+
+@login_required
+@require_POST
+def goal_for_learner(request: HttpRequest, learner_id: int) -> HttpResponse:
+    """A teacher sets a goal with a learner they teach."""
+    access.access_learner_teacher(request.user, learner_id)
+    _goal_from_form(request, learner_id, "Goal set with the learner.")
+    back = request.POST.get("back", "")
+    return redirect(back if back.startswith("/classes/") else "home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portfolio(request: HttpRequest) -> HttpResponse:
+    """Mastered skills with the answers that showed it, and projects (text, link or file) with feedback."""
+    learner_id = access.access_own_agency(request.user)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            checked = None
+            if request.POST.get("kind") == SubmissionKind.FILE and upload is not None:
+                if upload.size and upload.size > MAX_FILE_BYTES:
+                    raise UploadRejected(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+                checked = file_check(upload.name or "file", upload.read(MAX_FILE_BYTES + 1))
+            project = request.POST.get("project", "")
+            course_id, _, project_id = project.partition("/")
+            services.submission_create(
+                learner_id=learner_id,
+                title=request.POST.get("title", ""),
+                kind=request.POST.get("kind", ""),
+                text=request.POST.get("text", ""),
+                link=request.POST.get("link", ""),
+                file=checked,
+                course_id=course_id,
+                project_id=project_id,
+            )
+        except (services.AgencyError, UploadRejected) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Added to your portfolio.")
+        return redirect("agency:portfolio")
+    rows = learning_api.skill_progress_rows(learner_ids=[learner_id], course_id=None)
+    mastered_by_course: dict[str, list[object]] = defaultdict(list)
+    for row in rows:
+        if row.mastered:
+            mastered_by_course[row.course_id].append(row)
+    names = _course_skills(list(mastered_by_course))
+    evidence = []
+    for course_id, course_rows in mastered_by_course.items():
+        recent = learning_api.recent_events(learner_ids=[learner_id], course_id=course_id, per_learner=200)
+        events = recent.get(learner_id, [])
+        skill_names = dict(names.get(course_id, []))
+        for row in course_rows:
+            shown = [
+                e
+                for e in events
+                if e.kind == "answer" and e.verdict == "correct" and row.skill_id in e.skill_ids
+            ]
+            evidence.append((skill_names.get(row.skill_id, row.skill_id), row, shown[:3]))
+    return render(
+        request,
+        "agency/portfolio.html",
+        {
+            "evidence": evidence,
+            "work": learner_work(learner_id=learner_id),
+            "projects": _my_projects(learner_id),
+            "max_mb": MAX_FILE_BYTES // (1024 * 1024),
+        },
+    )
+
+
+@login_required
+@require_GET
+def submission_file(request: HttpRequest, submission_id: int) -> HttpResponse:
+    """A portfolio file, to the learner and those who may read their work: always as a download."""
+    submission = selectors.submission_file(submission_id=submission_id)
+    if submission is None:
+        raise Http404("No such file.")
+    access.access_learner_reader(request.user, submission.learner_id)
+    response = HttpResponse(bytes(submission.file_data or b""), content_type=submission.file_type)
+    response["Content-Disposition"] = f'attachment; filename="{submission.file_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reflections(request: HttpRequest) -> HttpResponse:
+    """After a session: “What went well? What will you try next time?” Read by you and your teachers."""
+    learner_id = access.access_own_agency(request.user)
+    if request.method == "POST":
+        try:
+            services.reflection_create(
+                learner_id=learner_id,
+                went_well=request.POST.get("went_well", ""),
+                try_next=request.POST.get("try_next", ""),
+                course_id=request.POST.get("course", "")[:80],
+            )
+        except services.AgencyError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Reflection saved. Your teacher can read it.")
+        return redirect("agency:reflections")
+    return render(
+        request,
+        "agency/reflections.html",
+        {"work": learner_work(learner_id=learner_id), "course": request.GET.get("course", "")[:80]},
+    )
+
+
+def _board_projects(class_ids: list[int], learner_id: int | None) -> list[dict[str, object]]:
+    boards = selectors.boards_for_classes(class_ids=class_ids)
+    choices = selectors.choices_of(learner_id=learner_id) if learner_id else {}
+    packs = {}
+    out = []
+    for board in boards:
+        if board.course_id not in packs:
+            try:
+                packs[board.course_id] = curriculum_api.course_pack(course_id=board.course_id)
+            except curriculum_api.CourseNotFound:
+                packs[board.course_id] = None
+        pack = packs[board.course_id]
+        project = next((p for p in pack.projects if p.id == board.project_id), None) if pack else None
+        if project is None:
+            continue
+        out.append(
+            {
+                "board": board,
+                "project": project,
+                "topics": [t for t in project.topics if t.id in board.topic_ids],
+                "formats": [f for f in project.formats if f.id in board.format_ids],
+                "choice": choices.get(board.pk),
+            }
+        )
+    return out
+
+
+def _my_projects(learner_id: int) -> list[dict[str, object]]:
+    return _board_projects([k.id for k in accounts_api.classes_of_learner(learner_id=learner_id)], learner_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def projects(request: HttpRequest) -> HttpResponse:
+    """The project choice board: pick a topic and a format among your teacher's options."""
+    learner_id = access.access_own_agency(request.user)
+    entries = _my_projects(learner_id)
+    if request.method == "POST":
+        board_id = request.POST.get("board", "")
+        entry = next((e for e in entries if str(e["board"].pk) == board_id), None)  # type: ignore[attr-defined]
+        if entry is None:
+            raise Http404("No such project board.")
+        try:
+            services.project_choose(
+                learner_id=learner_id,
+                board=entry["board"],  # type: ignore[arg-type]
+                topic_id=request.POST.get("topic", ""),
+                format_id=request.POST.get("format", ""),
+            )
+        except services.AgencyError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Choice saved. Submit your project from your portfolio.")
+        return redirect("agency:projects")
+    return render(request, "agency/projects.html", {"entries": entries})
+
+
+@login_required
+@require_GET
+def feedback(request: HttpRequest) -> HttpResponse:
+    """Every comment teachers left on your attempts, projects, reflections and goals, newest first."""
+    learner_id = access.access_own_agency(request.user)
+    rows = [row for rows in selectors.feedback_by_target(learner_id=learner_id).values() for row in rows]
+    rows.sort(key=lambda r: r.created_at, reverse=True)
+    labels = dict(FeedbackTarget.choices)
+    return render(
+        request, "agency/feedback.html", {"rows": [(r, labels.get(r.target_type, "")) for r in rows]}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def class_projects(request: HttpRequest, class_id: int) -> HttpResponse:
+    """A teacher offers topics and formats of the course projects to the class."""
+    klass = coaching_access.access_class_teacher(request.user, class_id)
+    course_ids = coaching_api.class_course_ids(class_id=class_id)
+    projects_by_key = {}
+    for course_id in course_ids:
+        try:
+            pack = curriculum_api.course_pack(course_id=course_id)
+        except curriculum_api.CourseNotFound:
+            continue
+        for project in pack.projects:
+            projects_by_key[f"{course_id}/{project.id}"] = (course_id, project)
+    if request.method == "POST":
+        key = request.POST.get("project", "")
+        if key not in projects_by_key:
+            raise Http404("No such project in this class's courses.")
+        course_id, project = projects_by_key[key]
+        topics = [t for t in request.POST.getlist("topic") if t in {o.id for o in project.topics}]
+        formats = [f for f in request.POST.getlist("format") if f in {o.id for o in project.formats}]
+        try:
+            services.project_board_set(
+                class_id=class_id,
+                course_id=course_id,
+                project_id=project.id,
+                topic_ids=topics,
+                format_ids=formats,
+                actor=request.user,
+            )
+        except services.AgencyError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Learners can now choose for “{project.title}”.")
+        return redirect(reverse("agency:class-projects", kwargs={"class_id": class_id}))
+    boards = {(b.course_id, b.project_id): b for b in selectors.boards_for_classes(class_ids=[class_id])}
+    return render(
+        request,
+        "agency/class_projects.html",
+        {
+            "klass": klass,
+            "projects": [
+                (key, course_id, project, boards.get((course_id, project.id)))
+                for key, (course_id, project) in projects_by_key.items()
+            ],
+        },
+    )

@@ -1,0 +1,345 @@
+"""The class cockpit, computed from plain data: the mastery heatmap, who needs help now and why, who is
+ready for a challenge, and small groups stuck on the same skill. Pure: no database, time passed in.
+
+Signals (each comes with its evidence and a suggested action, so a teacher can check it and act):
+
+- **repeated errors**: the last ``ERRORS_IN_A_ROW`` answers were all wrong;
+- **runs of hints**: at least ``HINTS_IN_WINDOW`` hints or worked solutions among the last ``HINT_WINDOW``
+  actions;
+- **idle**: nothing done for ``IDLE_DAYS`` days (or never started);
+- **predicted to fail the next item**: BKT's P(correct) on the skill being practised, from its
+  P(mastered) (Corbett & Anderson 1995: P(correct) = P(L)(1 − slip) + (1 − P(L)) guess), below
+  ``FAIL_BELOW`` after at least ``MIN_ANSWERS_FOR_PREDICTION`` answers on it;
+- **behind the pacing guide**: a target skill past its due date and not mastered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+from learnpath.engine.bkt import BKTParams, bkt_predict
+
+ERRORS_IN_A_ROW = 3
+HINT_WINDOW = 6
+HINTS_IN_WINDOW = 3
+IDLE_DAYS = 5
+FAIL_BELOW = 0.45
+MIN_ANSWERS_FOR_PREDICTION = 3
+STUCK_BELOW = 0.5
+STUCK_MIN_ANSWERS = 3
+URGENCY = {"errors": 0, "predicted": 1, "hints": 2, "behind": 3, "idle": 4}
+# The learning app's default BKT parameters (learning/course_model.py: Corbett & Anderson 1995 values).
+PREDICTION_PARAMS = BKTParams(p_init=0.3, p_learn=0.15, p_guess=0.2, p_slip=0.1)
+
+
+@dataclass(frozen=True)
+class SkillCell:
+    """One learner on one skill, as the learning app derives it."""
+
+    p_mastered: float
+    answers: int
+    mastered: bool
+    lapsed: bool = False
+    last_practised: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One recent action of a learner: kind (answer, hint, solution, skip, start...), skills, verdict."""
+
+    kind: str
+    skill_ids: tuple[str, ...]
+    item_id: str
+    verdict: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class Target:
+    """A pacing target as it applies to one learner."""
+
+    id: int
+    skill_id: str
+    due: datetime
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: str
+    title: str
+    evidence: str
+    action: str
+    skill_id: str = ""
+
+
+@dataclass(frozen=True)
+class LearnerFlag:
+    learner_id: int
+    name: str
+    signals: tuple[Signal, ...]
+
+
+@dataclass(frozen=True)
+class GroupSuggestion:
+    skill_id: str
+    skill_name: str
+    learner_ids: tuple[int, ...]
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    css: str
+    label: str
+    title: str
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    learner_id: int
+    name: str
+    cells: tuple[HeatCell, ...]
+    mastered: int
+
+    @property
+    def cells_html(self) -> SafeString:
+        """The row's cells as HTML, built here: 2,000 cells through the template engine cost ~10x more."""
+        return mark_safe(  # noqa: S308 - every value is escaped
+            "".join(
+                f'<td class="{c.css}" title="{escape(c.title)}">{escape(c.label)}</td>' for c in self.cells
+            )
+        )
+
+
+@dataclass
+class Cockpit:
+    skills: list[tuple[str, str]]
+    rows: list[HeatRow] = field(default_factory=list)
+    needs_help: list[LearnerFlag] = field(default_factory=list)
+    ready: list[LearnerFlag] = field(default_factory=list)
+    groups: list[GroupSuggestion] = field(default_factory=list)
+
+
+def _cell(name: str, skill_name: str, cell: SkillCell | None) -> HeatCell:
+    if cell is None or cell.answers == 0:
+        return HeatCell("heat-none", "", f"{name} · {skill_name}: not started")
+    percent = round(cell.p_mastered * 100)
+    if cell.mastered and not cell.lapsed:
+        css = "heat-mastered"
+    elif cell.lapsed:
+        css = "heat-lapsed"
+    elif cell.p_mastered < 0.4:
+        css = "heat-low"
+    elif cell.p_mastered < 0.7:
+        css = "heat-mid"
+    else:
+        css = "heat-high"
+    state = (
+        "mastered" if cell.mastered and not cell.lapsed else ("slipped since mastery" if cell.lapsed else "")
+    )
+    answers = f"{cell.answers} answer{'s' if cell.answers != 1 else ''}"
+    title = f"{name} · {skill_name}: P(mastered) {percent}%, {answers}" + (f", {state}" if state else "")
+    return HeatCell(css, str(percent), title)
+
+
+def _when(moment: datetime, now: datetime) -> str:
+    days = (now - moment).days
+    if days <= 0:
+        return f"today at {moment:%H:%M} UTC"
+    if days == 1:
+        return "yesterday"
+    return f"{days} days ago ({moment:%d %b})"
+
+
+def learner_signals(
+    *,
+    name: str,
+    cells: Mapping[str, SkillCell],
+    recent: Sequence[Activity],
+    last_active: datetime | None,
+    targets: Sequence[Target],
+    skill_names: Mapping[str, str],
+    now: datetime,
+) -> list[Signal]:
+    """Every "needs help now" signal for one learner, with evidence and a suggested action.
+
+    ``recent`` is newest first.
+    """
+    signals: list[Signal] = []
+
+    def skill_name(skill_id: str) -> str:
+        return skill_names.get(skill_id, skill_id)
+
+    answers = [a for a in recent if a.kind == "answer"]
+    wrong_run = 0
+    for answer in answers:
+        if answer.verdict != "incorrect":
+            break
+        wrong_run += 1
+    if wrong_run >= ERRORS_IN_A_ROW:
+        skill = answers[0].skill_ids[0] if answers[0].skill_ids else ""
+        signals.append(
+            Signal(
+                "errors",
+                "Repeated errors",
+                f"The last {wrong_run} answers were wrong, the latest on {skill_name(skill)} "
+                f"({_when(answers[0].occurred_at, now)}).",
+                f"Sit with {name} for a worked example of {skill_name(skill)}; check its prerequisites.",
+                skill,
+            )
+        )
+    window = list(recent[:HINT_WINDOW])
+    hints = [a for a in window if a.kind in ("hint", "solution")]
+    if len(hints) >= HINTS_IN_WINDOW:
+        skill = hints[0].skill_ids[0] if hints[0].skill_ids else ""
+        signals.append(
+            Signal(
+                "hints",
+                "Leaning on hints",
+                f"{len(hints)} hints or worked solutions in the last {len(window)} steps"
+                + (f", on {skill_name(skill)}" if skill else "")
+                + ".",
+                f"Ask {name} to explain the first step aloud; re-teach the idea, not the answer.",
+                skill,
+            )
+        )
+    if last_active is None:
+        signals.append(
+            Signal(
+                "idle",
+                "Not started",
+                "No practice yet in this course.",
+                f"Help {name} start: sign in together.",
+            )
+        )
+    elif now - last_active >= timedelta(days=IDLE_DAYS):
+        signals.append(
+            Signal(
+                "idle",
+                "Idle",
+                f"Last practised {_when(last_active, now)}.",
+                f"Check in with {name}; a short review session gets them going again.",
+            )
+        )
+    current = next((a for a in recent if a.kind in ("answer", "start") and a.skill_ids), None)
+    if current is not None:
+        skill = current.skill_ids[0]
+        cell = cells.get(skill)
+        if cell is not None and not cell.mastered and cell.answers >= MIN_ANSWERS_FOR_PREDICTION:
+            p_correct = bkt_predict(cell.p_mastered, PREDICTION_PARAMS)
+            if p_correct < FAIL_BELOW:
+                signals.append(
+                    Signal(
+                        "predicted",
+                        "Likely to miss the next item",
+                        f"Predicted chance of a right answer on {skill_name(skill)}: "
+                        f"{round(p_correct * 100)}% "
+                        f"(P(mastered) {round(cell.p_mastered * 100)}% after {cell.answers} answers).",
+                        f"Give {name} an easier item or a resource on {skill_name(skill)} "
+                        "before the next one.",
+                        skill,
+                    )
+                )
+    for target in targets:
+        cell = cells.get(target.skill_id)
+        if target.due < now and (cell is None or not cell.mastered):
+            percent = round((cell.p_mastered if cell else 0.0) * 100)
+            signals.append(
+                Signal(
+                    "behind",
+                    "Behind the pacing guide",
+                    f"{skill_name(target.skill_id)} was due {target.due:%d %b}; P(mastered) is {percent}%.",
+                    f"Plan catch-up time with {name}, or move their date.",
+                    target.skill_id,
+                )
+            )
+    return signals
+
+
+def cockpit_build(
+    *,
+    learners: Sequence[tuple[int, str]],
+    skills: Sequence[tuple[str, str]],
+    cells: Mapping[int, Mapping[str, SkillCell]],
+    recent: Mapping[int, Sequence[Activity]],
+    last_active: Mapping[int, datetime | None],
+    targets: Mapping[int, Sequence[Target]],
+    now: datetime,
+) -> Cockpit:
+    """The whole cockpit for learners × skills (both in display order)."""
+    skill_names = dict(skills)
+    cockpit = Cockpit(skills=list(skills))
+    stuck: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for learner_id, name in learners:
+        mine = cells.get(learner_id, {})
+        row_cells = tuple(_cell(name, skill_name, mine.get(skill_id)) for skill_id, skill_name in skills)
+        mastered = sum(1 for cell in mine.values() if cell.mastered)
+        cockpit.rows.append(HeatRow(learner_id, name, row_cells, mastered))
+        signals = learner_signals(
+            name=name,
+            cells=mine,
+            recent=recent.get(learner_id, ()),
+            last_active=last_active.get(learner_id),
+            targets=targets.get(learner_id, ()),
+            skill_names=skill_names,
+            now=now,
+        )
+        if signals:
+            cockpit.needs_help.append(LearnerFlag(learner_id, name, tuple(signals)))
+        else:
+            ready = _ready_signal(name, mine, recent.get(learner_id, ()), skills)
+            if ready is not None:
+                cockpit.ready.append(LearnerFlag(learner_id, name, (ready,)))
+        for skill_id, cell in mine.items():
+            if skill_id in skill_names and _is_stuck(cell):
+                stuck[skill_id].append((learner_id, name))
+    # Most urgent first: a learner failing right now before one who is idle or behind the plan.
+    cockpit.needs_help.sort(
+        key=lambda flag: (min(URGENCY.get(s.kind, 9) for s in flag.signals), -len(flag.signals))
+    )
+    cockpit.groups = sorted(
+        (
+            GroupSuggestion(
+                skill_id,
+                skill_names[skill_id],
+                tuple(learner_id for learner_id, _ in members),
+                tuple(name for _, name in members),
+            )
+            for skill_id, members in stuck.items()
+            if len(members) >= 2
+        ),
+        key=lambda group: (-len(group.learner_ids), group.skill_name),
+    )
+    return cockpit
+
+
+def _is_stuck(cell: SkillCell) -> bool:
+    return not cell.mastered and cell.answers >= STUCK_MIN_ANSWERS and cell.p_mastered < STUCK_BELOW
+
+
+def _ready_signal(
+    name: str, cells: Mapping[str, SkillCell], recent: Sequence[Activity], skills: Sequence[tuple[str, str]]
+) -> Signal | None:
+    answers = [a for a in recent if a.kind == "answer"][:3]
+    mastered = [skill_id for skill_id, _ in skills if (cell := cells.get(skill_id)) and cell.mastered]
+    if len(answers) < 3 or any(a.verdict != "correct" for a in answers) or not mastered:
+        return None
+    upcoming = next((skill for skill in skills if not ((c := cells.get(skill[0])) and c.mastered)), None)
+    action = (
+        f"Offer {name} {upcoming[1]} next, or a project to apply what they know."
+        if upcoming
+        else f"{name} has mastered every skill here: offer a project or the next course."
+    )
+    return Signal(
+        "ready",
+        "Ready for a challenge",
+        f"The last 3 answers were right; {len(mastered)} skill{'s' if len(mastered) != 1 else ''} mastered.",
+        action,
+        upcoming[0] if upcoming else "",
+    )

@@ -1,0 +1,120 @@
+"""Classes as teachers run them: join codes, attached courses, groups, the pacing guide, interventions.
+
+Classes and memberships live in accounts; courses and skills are referred to by their pack ids (slugs),
+as the learning app does, so history outlives a retired skill.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class JoinCode(models.Model):
+    """The code learners type to join a class. One per class; a teacher can replace or switch it off."""
+
+    klass = models.OneToOneField("accounts.Class", on_delete=models.CASCADE, related_name="join_code")
+    code = models.CharField(max_length=16, unique=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.klass_id}: {self.code}"
+
+
+class ClassCourse(models.Model):
+    """A course attached to a class: its learners practise it and the cockpit shows it."""
+
+    klass = models.ForeignKey("accounts.Class", on_delete=models.CASCADE, related_name="attached_courses")
+    course_id = models.CharField(max_length=80)
+    attached_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["attached_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["klass", "course_id"], name="class_course_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.klass_id}: {self.course_id}"
+
+
+class LearnerGroup(models.Model):
+    """A small group inside a class (e.g. learners stuck on the same skill)."""
+
+    klass = models.ForeignKey("accounts.Class", on_delete=models.CASCADE, related_name="learner_groups")
+    name = models.CharField(max_length=120)
+    learners = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PacingTarget(models.Model):
+    """A skill to reach by a date: for the whole class, one group of it, or one learner of it."""
+
+    klass = models.ForeignKey("accounts.Class", on_delete=models.CASCADE, related_name="pacing_targets")
+    course_id = models.CharField(max_length=80)
+    skill_id = models.CharField(max_length=80)
+    due = models.DateTimeField()
+    group = models.ForeignKey(LearnerGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due", "id"]
+        indexes = [models.Index(fields=["klass", "course_id", "due"], name="pacing_class_course_due")]
+
+    def __str__(self) -> str:
+        return f"{self.skill_id} due {self.due:%Y-%m-%d}"
+
+
+class InterventionKind(models.TextChoices):
+    NOTE = "note", "Note"
+    ONE_TO_ONE = "one_to_one", "One-to-one"
+    GROUP_LESSON = "group_lesson", "Group lesson"
+    ASSIGNMENT = "assignment", "Assignment"
+
+
+class Intervention(models.Model):
+    """Something a teacher did for some learners, kept so they can later see what happened next."""
+
+    klass = models.ForeignKey("accounts.Class", on_delete=models.CASCADE, related_name="interventions")
+    kind = models.CharField(max_length=16, choices=InterventionKind.choices)
+    course_id = models.CharField(max_length=80)
+    skill_id = models.CharField(max_length=80, blank=True)
+    note = models.TextField(blank=True, max_length=4000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.skill_id}"
+
+
+class InterventionLearner(models.Model):
+    """One learner an intervention was for, with their P(mastered) of its skill at that moment."""
+
+    intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE, related_name="learner_rows")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    p_before = models.FloatField(null=True, blank=True)
+    answers_before = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["intervention", "learner"], name="intervention_learner_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intervention_id}: {self.learner_id}"

@@ -1,0 +1,412 @@
+"""Teachers' pages (classes, enrolment, cockpit, drill-down, pacing, interventions) and the learner's plan.
+
+Thin: ``access`` decides who may, ``selectors`` read, ``services`` write; every class page answers 404 to
+anyone who does not teach the class, exactly as for a class that does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from learnpath.web.accounts import api as accounts_api
+from learnpath.web.agency import api as agency_api
+from learnpath.web.coaching import access, selectors, services
+from learnpath.web.coaching import api as coaching_api
+from learnpath.web.coaching.chart import mastery_chart_svg
+from learnpath.web.coaching.models import InterventionKind
+from learnpath.web.coaching.roster_csv import MAX_BYTES, roster_parse
+from learnpath.web.curriculum import api as curriculum_api
+from learnpath.web.learning import api as learning_api
+
+
+def _due(text: str) -> datetime | None:
+    """A date from a date field as the end of that day, UTC; None if it is not a date."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return datetime.combine(day, time(23, 59), tzinfo=UTC)
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+def _course_choice(request: HttpRequest, class_id: int) -> tuple[list[str], str | None]:
+    courses = selectors.class_course_ids(class_id=class_id)
+    wanted = request.GET.get("course") or request.POST.get("course") or ""
+    if wanted and wanted not in courses:
+        raise Http404(f"The course {wanted!r} is not attached to this class.")
+    return courses, wanted or (courses[0] if courses else None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def classes_home(request: HttpRequest) -> HttpResponse:
+    """Teachers: their classes and a form for a new one. Learners: their classes and the join form."""
+    user = request.user
+    if access.access_is_teacher(user):
+        if request.method == "POST":
+            try:
+                klass = services.class_create(teacher=user, name=request.POST.get("name", ""))
+            except services.CoachingError as error:
+                messages.error(request, str(error))
+                return redirect("coaching:classes")
+            messages.success(request, f"Class “{klass.name}” created. Enrol learners or share the join code.")
+            return redirect("coaching:class", class_id=klass.id)
+        return render(request, "coaching/classes.html", {"classes": accounts_api.classes_taught(user=user)})
+    if access.access_is_learner(user) and request.method == "GET":
+        return render(
+            request,
+            "coaching/my_classes.html",
+            {"classes": accounts_api.classes_of_learner(learner_id=user.pk)},
+        )
+    raise Http404("There is nothing here for you.")
+
+
+@login_required
+@require_POST
+def class_join(request: HttpRequest) -> HttpResponse:
+    """A learner joins a class with its code."""
+    if not access.access_is_learner(request.user):
+        raise Http404("Only learners join classes with a code.")
+    try:
+        klass = services.class_join(learner=request.user, code=request.POST.get("code", ""))
+    except services.CoachingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"You joined {klass.name}.")
+    return redirect("coaching:classes")
+
+
+@login_required
+@require_GET
+def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
+    """A class: its learners, its courses, its join code and its groups."""
+    klass = access.access_class_teacher(request.user, class_id)
+    attached = selectors.class_course_ids(class_id=class_id)
+    visible = curriculum_api.courses_visible(user=request.user)
+    titles = {course.id: course.title for course in visible}
+    return render(
+        request,
+        "coaching/class.html",
+        {
+            "klass": klass,
+            "learners": accounts_api.class_learners(class_id=class_id),
+            "courses": [(course_id, titles.get(course_id, course_id)) for course_id in attached],
+            "attachable": [course for course in visible if course.id not in attached],
+            "join_code": selectors.join_code(class_id=class_id),
+            "groups": selectors.groups(class_id=class_id),
+        },
+    )
+
+
+@login_required
+@require_POST
+def class_course_attach(request: HttpRequest, class_id: int) -> HttpResponse:
+    access.access_class_teacher(request.user, class_id)
+    course_id = request.POST.get("course", "")
+    if course_id not in {course.id for course in curriculum_api.courses_visible(user=request.user)}:
+        messages.error(request, "Choose one of the courses in the list.")
+    else:
+        services.class_course_attach(class_id=class_id, course_id=course_id, actor=request.user)
+        messages.success(request, "Course attached.")
+    return redirect("coaching:class", class_id=class_id)
+
+
+@login_required
+@require_POST
+def join_code_change(request: HttpRequest, class_id: int) -> HttpResponse:
+    access.access_class_teacher(request.user, class_id)
+    action = request.POST.get("action")
+    if action == "reset":
+        services.join_code_reset(class_id=class_id, actor=request.user)
+        messages.success(request, "New join code made; the old one no longer works.")
+    elif action in ("on", "off"):
+        services.join_code_set_active(class_id=class_id, active=action == "on", actor=request.user)
+        messages.success(request, f"Join code switched {action}.")
+    return redirect("coaching:class", class_id=class_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def class_enrol(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Upload a class list (CSV) → a preview with per-row errors → confirm. Nothing changes before that."""
+    klass = access.access_class_teacher(request.user, class_id)
+    context: dict[str, object] = {"klass": klass, "max_kb": MAX_BYTES // 1024}
+    if request.method == "POST":
+        if request.POST.get("confirm") == "yes":
+            data = request.POST.get("csv_text", "").encode("utf-8")
+        else:
+            upload = request.FILES.get("file")
+            if upload is None:
+                context["errors"] = ["Choose a CSV file to upload."]
+                return render(request, "coaching/enrol.html", context, status=400)
+            data = (
+                upload.read(MAX_BYTES + 1)
+                if upload.size is None or upload.size <= MAX_BYTES
+                else b"x" * (MAX_BYTES + 1)
+            )
+        roster = roster_parse(data)
+        if roster.errors:
+            context["errors"] = list(roster.errors)
+            return render(request, "coaching/enrol.html", context, status=400)
+        checks = services.roster_check(
+            rows=roster.rows, class_id=class_id, organisation_id=klass.organisation_id
+        )
+        if request.POST.get("confirm") == "yes":
+            result = services.class_roster_enrol(
+                class_id=class_id, organisation_id=klass.organisation_id, rows=roster.rows, actor=request.user
+            )
+            return render(request, "coaching/enrol_done.html", {"klass": klass, "result": result})
+        context.update(
+            checks=checks,
+            csv_text=data.decode("utf-8-sig"),
+            ready=sum(1 for c in checks if c.ok and c.action != "already"),
+            problems=sum(1 for c in checks if not c.ok),
+        )
+    return render(request, "coaching/enrol.html", context)
+
+
+@login_required
+@require_GET
+def cockpit(request: HttpRequest, class_id: int) -> HttpResponse:
+    """The class cockpit: heatmap, who needs help now, who is ready for more, small groups."""
+    klass = access.access_class_teacher(request.user, class_id)
+    courses, course_id = _course_choice(request, class_id)
+    context: dict[str, object] = {"klass": klass, "courses": courses, "course_id": course_id}
+    if course_id is not None:
+        context["cockpit"] = selectors.class_cockpit(
+            class_id=class_id, course_id=course_id, now=timezone.now()
+        )
+        context["kinds"] = InterventionKind.choices
+    return render(request, "coaching/cockpit.html", context)
+
+
+@login_required
+@require_GET
+def learner_detail(request: HttpRequest, class_id: int, learner_id: int) -> HttpResponse:
+    """One learner: mastery over time (chart and table), the event timeline, their work, interventions."""
+    klass, learner = access.access_class_learner(request.user, class_id, learner_id)
+    courses, course_id = _course_choice(request, class_id)
+    context: dict[str, object] = {
+        "klass": klass,
+        "learner": learner,
+        "courses": courses,
+        "course_id": course_id,
+    }
+    if course_id is not None:
+        names = dict(selectors.course_skills(course_id=course_id))
+        history = learning_api.mastery_history(learner_id=learner_id, course_id=course_id)
+        events = learning_api.recent_events(learner_ids=[learner_id], course_id=course_id, per_learner=50)
+        context.update(
+            chart=mastery_chart_svg(history, names, title=f"{learner.name}: P(mastered) over time"),
+            latest=[
+                (names.get(skill, skill), round(points[-1][1] * 100), len(points))
+                for skill, points in history.items()
+            ],
+            events=[
+                (event, [names.get(s, s) for s in event.skill_ids]) for event in events.get(learner_id, [])
+            ],
+            skills=list(names.items()),
+        )
+    context.update(
+        work=agency_api.learner_work(learner_id=learner_id),
+        attempt_feedback=agency_api.feedback_for(learner_id=learner_id, target_type="attempt"),
+        interventions=selectors.learner_interventions(class_id=class_id, learner_id=learner_id),
+        kinds=InterventionKind.choices,
+    )
+    return render(request, "coaching/learner.html", context)
+
+
+@login_required
+@require_POST
+def learner_feedback(request: HttpRequest, class_id: int, learner_id: int) -> HttpResponse:
+    """A teacher comments on one of the learner's attempts, projects, reflections or goals."""
+    _, learner = access.access_class_learner(request.user, class_id, learner_id)
+    target_type = request.POST.get("target_type", "")
+    target_id = request.POST.get("target_id", "")
+    if target_type == "attempt":
+        course_id = request.POST.get("course", "")
+        if course_id not in selectors.class_course_ids(class_id=class_id):
+            raise Http404("No such attempt.")
+        recent = learning_api.recent_events(learner_ids=[learner_id], course_id=course_id, per_learner=200)
+        if target_id not in {str(e.id) for e in recent.get(learner_id, []) if e.kind == "answer"}:
+            raise Http404("No such attempt.")
+    try:
+        agency_api.feedback_add(
+            learner_id=learner.id,
+            author=request.user,
+            target_type=target_type,
+            target_id=target_id,
+            body=request.POST.get("body", ""),
+        )
+    except agency_api.AgencyError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Feedback sent to {learner.name}.")
+    course = request.POST.get("course", "")
+    url = reverse("coaching:learner", kwargs={"class_id": class_id, "learner_id": learner_id})
+    return redirect(url + (f"?{urlencode({'course': course})}" if course else ""))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pacing(request: HttpRequest, class_id: int) -> HttpResponse:
+    """The pacing guide: target skills with due dates for the class, a group or a learner."""
+    klass = access.access_class_teacher(request.user, class_id)
+    courses, course_id = _course_choice(request, class_id)
+    if request.method == "POST" and course_id is not None:
+        skill_id = request.POST.get("skill", "")
+        due = _due(request.POST.get("due", ""))
+        scope = request.POST.get("scope", "class")
+        names = dict(selectors.course_skills(course_id=course_id))
+        if skill_id not in names or due is None:
+            messages.error(request, "Choose a skill of the course and a due date.")
+        else:
+            try:
+                services.pacing_target_create(
+                    class_id=class_id,
+                    course_id=course_id,
+                    skill_id=skill_id,
+                    due=due,
+                    actor=request.user,
+                    group_id=int(scope[6:]) if scope.startswith("group:") and scope[6:].isdigit() else None,
+                    learner_id=int(scope[8:])
+                    if scope.startswith("learner:") and scope[8:].isdigit()
+                    else None,
+                )
+            except services.CoachingError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"{names[skill_id]} is due {due:%d %b %Y}.")
+        return redirect(f"{request.path}?{urlencode({'course': course_id})}")
+    context: dict[str, object] = {"klass": klass, "courses": courses, "course_id": course_id}
+    if course_id is not None:
+        names = dict(selectors.course_skills(course_id=course_id))
+        context.update(
+            skills=list(names.items()),
+            targets=[
+                (t, names.get(t.skill_id, t.skill_id))
+                for t in selectors.pacing_targets(class_id=class_id, course_id=course_id)
+            ],
+            groups=selectors.groups(class_id=class_id),
+            learners=accounts_api.class_learners(class_id=class_id),
+        )
+    return render(request, "coaching/pacing.html", context)
+
+
+@login_required
+@require_POST
+def pacing_shift(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Move due dates: all targets of the class, or the ticked ones."""
+    access.access_class_teacher(request.user, class_id)
+    try:
+        days = int(request.POST.get("days", "0"))
+        ids = _ints(request.POST.getlist("target")) or None
+        moved = services.pacing_shift(class_id=class_id, days=days, actor=request.user, target_ids=ids)
+    except (ValueError, services.CoachingError) as error:
+        messages.error(
+            request, str(error) if isinstance(error, services.CoachingError) else "Give a whole number."
+        )
+    else:
+        messages.success(request, f"Moved {moved} due date{'s' if moved != 1 else ''} by {days} days.")
+    course = request.POST.get("course", "")
+    url = reverse("coaching:pacing", kwargs={"class_id": class_id})
+    return redirect(url + (f"?{urlencode({'course': course})}" if course else ""))
+
+
+@login_required
+@require_POST
+def pacing_delete(request: HttpRequest, class_id: int, target_id: int) -> HttpResponse:
+    access.access_class_teacher(request.user, class_id)
+    services.pacing_target_delete(class_id=class_id, target_id=target_id, actor=request.user)
+    return redirect("coaching:pacing", class_id=class_id)
+
+
+@login_required
+@require_POST
+def group_create(request: HttpRequest, class_id: int) -> HttpResponse:
+    access.access_class_teacher(request.user, class_id)
+    try:
+        group = services.group_create(
+            class_id=class_id,
+            name=request.POST.get("name", ""),
+            learner_ids=_ints(request.POST.getlist("learner")),
+            actor=request.user,
+        )
+    except services.CoachingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Group “{group.name}” created.")
+    return redirect("coaching:class", class_id=class_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interventions(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Record an intervention; see each one with what happened to its learners' mastery since."""
+    klass = access.access_class_teacher(request.user, class_id)
+    courses, course_id = _course_choice(request, class_id)
+    if request.method == "POST" and course_id is not None:
+        names = dict(selectors.course_skills(course_id=course_id))
+        skill_id = request.POST.get("skill", "")
+        if skill_id and skill_id not in names:
+            messages.error(request, "Choose a skill of the course.")
+        else:
+            try:
+                services.intervention_record(
+                    class_id=class_id,
+                    kind=request.POST.get("kind", ""),
+                    course_id=course_id,
+                    skill_id=skill_id,
+                    note=request.POST.get("note", ""),
+                    learner_ids=_ints(request.POST.getlist("learner")),
+                    actor=request.user,
+                    now=timezone.now(),
+                    due=_due(request.POST.get("due", "")),
+                )
+            except services.CoachingError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request, "Intervention recorded. Its outcome shows here as learners practise."
+                )
+        return redirect(f"{request.path}?{urlencode({'course': course_id})}")
+    context: dict[str, object] = {"klass": klass, "courses": courses, "course_id": course_id}
+    if course_id is not None:
+        context.update(
+            items=selectors.interventions_with_outcomes(class_id=class_id, course_id=course_id),
+            skills=selectors.course_skills(course_id=course_id),
+            learners=accounts_api.class_learners(class_id=class_id),
+            kinds=InterventionKind.choices,
+            preset_learners=set(_ints(request.GET.getlist("learner"))),
+            preset_skill=request.GET.get("skill", ""),
+            preset_kind=request.GET.get("kind", ""),
+        )
+    return render(request, "coaching/interventions.html", context)
+
+
+@login_required
+@require_GET
+def my_plan(request: HttpRequest) -> HttpResponse:
+    """A learner's plan: the target skills their teachers set, with due dates."""
+    if not access.access_is_learner(request.user):
+        raise Http404("Plans are for learners.")
+    plan = coaching_api.learner_plan(learner_id=request.user.pk)
+    names: dict[str, dict[str, str]] = {}
+    rows = []
+    for entry in plan:
+        if entry.course_id not in names:
+            names[entry.course_id] = dict(selectors.course_skills(course_id=entry.course_id))
+        rows.append((entry, names[entry.course_id].get(entry.skill_id, entry.skill_id)))
+    return render(request, "coaching/plan.html", {"rows": rows, "now": timezone.now()})

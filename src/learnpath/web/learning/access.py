@@ -1,0 +1,26 @@
+"""Who may practise in which course: the one place it is decided for learning.
+
+Rule: anyone signed in and active may practise in a course they can see (``curriculum.api``); every
+record is their own (a learner only ever reads and writes their own events and states). A course they
+may not see is reported exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from learnpath.web.curriculum import api as curriculum_api
+from learnpath.web.curriculum.api import CourseInfo
+
+
+def access_practice_course(user: Any, course_id: str) -> CourseInfo:
+    """The course if ``user`` may practise in it, else ``Http404`` (missing and forbidden alike)."""
+    if getattr(user, "is_authenticated", False) and user.is_active:
+        for course in curriculum_api.courses_visible(user=user):
+            if course.id == course_id:
+                return course
+    raise Http404(
+        f"There is no course {course_id!r} that you can practise in. Your course list shows the ones you can."
+    )

@@ -1,0 +1,185 @@
+"""What other apps and the CLI may use from learning: plain functions and plain data (OEP-49)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from learnpath.web.learning.errors import LearningError
+from learnpath.web.learning.rebuild import DERIVED_MODELS, RebuildReport, state_rebuild
+
+# LearningError: what the writes here refuse with (``status`` and ``detail``: nothing was recorded).
+__all__ = ["LearningError", "RebuildReport", "derived_snapshot", "state_rebuild"]
+
+
+def derived_snapshot(*, course_id: str | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """Every derived row as plain tuples (no ids), sorted: equal snapshots mean equal derived tables."""
+    snapshot: dict[str, list[tuple[Any, ...]]] = {}
+    for model in DERIVED_MODELS:
+        fields = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
+        rows = model.objects.all() if course_id is None else model.objects.filter(course_id=course_id)
+        snapshot[model.__name__] = sorted(
+            tuple(_plain(value) for value in row) for row in rows.values_list(*fields)
+        )
+    return snapshot
+
+
+def _plain(value: Any) -> Any:
+    # JSON values compare by their canonical text, so key order cannot make equal rows differ.
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+# -- reads for teachers and guardians (used by coaching and guardians; no access check: callers decide) --
+
+
+def skill_progress_rows(*, learner_ids: list[int], course_id: str | None) -> list[Any]:
+    """Every ``SkillProgressRow`` (learner, skill, P(mastered), answers, mastered, lapsed, last practised,
+    course) of these learners in one course, or in every course with ``course_id=None``."""
+    from learnpath.web.learning import selectors
+
+    return selectors.skill_progress_rows(learner_ids=learner_ids, course_id=course_id)
+
+
+def last_active_at(*, learner_ids: list[int], course_id: str) -> dict[int, Any]:
+    """When each learner last did anything in the course; a learner who never started is absent."""
+    from learnpath.web.learning import selectors
+
+    return selectors.last_active_at(learner_ids=learner_ids, course_id=course_id)
+
+
+def recent_events(*, learner_ids: list[int], course_id: str, per_learner: int = 10) -> dict[int, list[Any]]:
+    """Each learner's latest events (``EventRow``: kind, item, skills, verdict, time), newest first."""
+    from learnpath.web.learning import selectors
+
+    return selectors.recent_events(learner_ids=learner_ids, course_id=course_id, per_learner=per_learner)
+
+
+def mastery_history(*, learner_id: int, course_id: str) -> dict[str, list[tuple[Any, float]]]:
+    """``{skill: [(time, P(mastered) after the answer)]}`` replayed from the learner's log."""
+    from learnpath.web.learning import selectors
+
+    return selectors.mastery_history(learner_id=learner_id, course_id=course_id)
+
+
+def demo_history_generate(*, learner_ids: list[int], course_id: str, seed: int, start: Any) -> int:
+    """Give demo learners a practice history through the real services (``learning.synthetic``).
+
+    For the demo class only; returns the number of questions practised.
+    """
+    from django.contrib.auth import get_user_model
+
+    from learnpath.web.curriculum import api as curriculum_api
+    from learnpath.web.learning.course_model import course_model
+    from learnpath.web.learning.synthetic import history_generate
+
+    info = curriculum_api.course_info(course_id=course_id)
+    if info is None:
+        return 0
+    learners = list(get_user_model().objects.filter(pk__in=learner_ids).order_by("pk"))
+    model = course_model(info.id, info.checksum)
+    counter = history_generate(learners=learners, model=model, seed=seed, start=start, actions=8, days=3)
+    return counter.actions
+
+
+def course_skill_names(*, course_id: str) -> list[tuple[str, str]]:
+    """(skill id, name) of the course's current version in pack order, from the cached course model (one
+    query for the version's checksum; no re-validation of the pack). Empty if there is no such course."""
+    from learnpath.web.curriculum import api as curriculum_api
+    from learnpath.web.learning.course_model import course_model
+
+    info = curriculum_api.course_info(course_id=course_id)
+    if info is None:
+        return []
+    return [(skill.id, skill.name) for skill in course_model(info.id, info.checksum).pack.skills]
+
+
+def demo_struggle(*, learner_id: int, course_id: str, skill_id: str, questions: int, start: Any) -> None:
+    """A demo learner who struggles on one skill: ``questions`` questions answered wrong after hints.
+
+    For the demo class only (so the teachers' cockpit has something to show); through the real services.
+    """
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+
+    from learnpath.web.learning import selectors, services
+    from learnpath.web.learning.errors import LearningError
+    from learnpath.web.learning.store import state_load
+    from learnpath.web.learning.synthetic import wrong_response
+
+    learner = get_user_model().objects.get(pk=learner_id)
+    model = services.practice_course(learner, course_id)
+    now = start
+    for n in range(questions):
+        key = f"demo-struggle-{learner_id}-{n}"
+        now += timedelta(minutes=2)
+        services.skill_choose(
+            learner=learner, course_id=course_id, skill_id=skill_id, idempotency_key=key, now=now
+        )
+        attempt = state_load(learner_id=learner_id, course_id=course_id, with_resources=False).open_attempt()
+        if attempt is None:
+            return
+        item = selectors.variant(model, attempt["item_id"], attempt["seed"])
+        common = {"learner": learner, "course_id": course_id, "item_id": item.id, "seed": attempt["seed"]}
+        last = n == questions - 1
+        try:
+            for h in range(min(2, len(item.main.hints))):
+                services.hint_reveal(step_id="", idempotency_key=f"{key}-h{h}", now=now, **common)
+            if last:
+                services.solution_view(idempotency_key=f"{key}-sol", now=now, **common)
+            for t in range(2 if last else 3):
+                now += timedelta(seconds=40)
+                services.attempt_record(
+                    step_id="",
+                    response=wrong_response(item.main),
+                    idempotency_key=f"{key}-a{t}",
+                    now=now,
+                    **common,
+                )
+            if not last:
+                services.attempt_skip(idempotency_key=f"{key}-k", now=now, **common)
+        except LearningError:
+            continue
+
+
+def placement_event_record(
+    *,
+    learner: Any,
+    course_id: str,
+    idempotency_key: str,
+    payload: dict[str, Any],
+    build: Any,
+    now: Any = None,
+) -> dict[str, Any]:
+    """Append placement answers or a placement result to the learner's event log (the placement app).
+
+    See ``learning.services.placement_event_record``: access checked, idempotent per key, one transaction;
+    a ``"placement"`` event seeds the skills (``engine.placement.seed_progress``) here and in rebuild-state.
+    """
+    from learnpath.web.learning import services
+
+    return services.placement_event_record(
+        learner=learner,
+        course_id=course_id,
+        idempotency_key=idempotency_key,
+        payload=payload,
+        build=build,
+        now=now,
+    )
+
+
+def practice_course_access(*, user: Any, course_id: str) -> Any:
+    """The course (``curriculum.api.CourseInfo``) if ``user`` may practise in it, else ``Http404``
+    (``learning.access`` decides; missing and forbidden look the same)."""
+    from learnpath.web.learning.access import access_practice_course
+
+    return access_practice_course(user, course_id)
+
+
+def has_history(*, learner_id: int, course_id: str) -> bool:
+    """Whether the learner has done anything at all in the course (any event in its log)."""
+    from learnpath.web.learning.models import Event
+
+    return Event.objects.filter(learner_id=learner_id, course_id=course_id).exists()

@@ -1,0 +1,164 @@
+"""The event log (the source of truth) and the tables derived from it (docs/decisions/0040).
+
+``Event`` rows are only ever appended. Every other table here is derived: ``learning.derive`` computes
+them from the events, the services update them in the same transaction as the event they follow from,
+and ``learnpath rebuild-state`` recomputes them from the log with the same code, identically.
+
+Courses, skills, items and resources are referred to by their pack ids (slugs), not by foreign keys into
+the curriculum app: apps meet only through ``api.py``, and a learner's history must outlive a retired
+item.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class EventKind(models.TextChoices):
+    START = "start", "Question shown"
+    ANSWER = "answer", "Answer"
+    SKIP = "skip", "I haven't learned this yet"
+    HINT = "hint", "Hint shown"
+    SOLUTION = "solution", "Worked solution shown"
+    RESOURCE = "resource", "Resource opened"
+    CHOICE = "choice", "Skill chosen"
+
+
+class Event(models.Model):
+    """One thing a learner did, as it happened. Append-only: never updated, never deleted by the app.
+
+    ``payload_hash`` is the SHA-256 of what the client sent with ``idempotency_key``: the same key with the
+    same payload replays ``result``; the same key with another payload is refused.
+    """
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="events")
+    course_id = models.CharField(max_length=80)
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    idempotency_key = models.CharField(max_length=100)
+    payload_hash = models.CharField(max_length=64)
+    item_id = models.CharField(max_length=80, blank=True)
+    seed = models.BigIntegerField(null=True, blank=True, help_text="The variant of a parametric item.")
+    step_id = models.CharField(max_length=80, blank=True)
+    skill_id = models.CharField(max_length=80, blank=True)
+    resource_id = models.CharField(max_length=80, blank=True)
+    response = models.JSONField(null=True, blank=True, help_text="What the learner answered.")
+    verdict = models.CharField(max_length=16, blank=True, help_text="correct, incorrect or empty.")
+    confidence = models.CharField(max_length=8, blank=True)
+    result = models.JSONField(
+        default=dict, help_text="What the learner was told (replayed for a repeated key)."
+    )
+    occurred_at = models.DateTimeField(help_text="Server time (UTC) of the action; the clock of the rules.")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "idempotency_key"], name="event_key_unique_per_learner"
+            ),
+        ]
+        indexes = [models.Index(fields=["learner", "course_id", "id"], name="event_learner_course")]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.kind} {self.item_id or self.skill_id or self.resource_id}"
+
+
+class LearnerCourse(models.Model):
+    """Derived: one learner in one course. The open question, recent activity and the review counters."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_id = models.CharField(max_length=80)
+    ability = models.FloatField(default=0.0, help_text="Elo ability (engine.elo), all skills together.")
+    ability_answers = models.PositiveIntegerField(default=0)
+    attempt = models.JSONField(
+        null=True, blank=True, help_text="The open (or last) question and its progress."
+    )
+    recent_skills = models.JSONField(default=list)
+    last_item_id = models.CharField(max_length=80, blank=True)
+    chosen_skill_id = models.CharField(max_length=80, blank=True)
+    last_active_at = models.DateTimeField(null=True, blank=True)
+    away_since = models.DateTimeField(
+        null=True, blank=True, help_text="Last activity before the current day."
+    )
+    review_day = models.DateField(null=True, blank=True)
+    reviewed_today = models.PositiveIntegerField(default=0)
+    pending_resources = models.JSONField(
+        default=dict, help_text="Resources opened since the skill's last answer."
+    )
+    last_event_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "course_id"], name="learner_course_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} in {self.course_id}"
+
+
+class SkillState(models.Model):
+    """Derived: one learner on one skill. The engine's state (P(mastered), evidence) and its map state."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_id = models.CharField(max_length=80)
+    skill_id = models.CharField(max_length=80)
+    p_mastered = models.FloatField()
+    answers = models.PositiveIntegerField(default=0)
+    correct_streak = models.PositiveIntegerField(default=0)
+    mastered_at = models.DateTimeField(null=True, blank=True)
+    lapsed = models.BooleanField(default=False)
+    last_practised = models.DateTimeField(null=True, blank=True)
+    skill_ability = models.FloatField(default=0.0, help_text="Elo offset of this skill (engine.elo).")
+    skill_answers = models.PositiveIntegerField(default=0)
+    progress = models.JSONField(help_text="engine.mastery.SkillProgress.to_dict()")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "course_id", "skill_id"], name="skill_state_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.course_id}/{self.skill_id}"
+
+
+class ReviewSchedule(models.Model):
+    """Derived: the FSRS schedule of one mastered skill for one learner (engine.review)."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_id = models.CharField(max_length=80)
+    skill_id = models.CharField(max_length=80)
+    due = models.DateTimeField()
+    schedule = models.JSONField(help_text="engine.review.ReviewSchedule.to_dict()")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "course_id", "skill_id"], name="review_schedule_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["learner", "course_id", "due"], name="review_due")]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.course_id}/{self.skill_id} due {self.due:%Y-%m-%d}"
+
+
+class ResourceUse(models.Model):
+    """Derived: how often a resource was opened, and how often the next answer on its skill was right."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_id = models.CharField(max_length=80)
+    resource_id = models.CharField(max_length=80)
+    views = models.PositiveIntegerField(default=0)
+    followed = models.PositiveIntegerField(default=0, help_text="Views followed by an answer on the skill.")
+    helped = models.PositiveIntegerField(default=0, help_text="... of which the answer was right.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "course_id", "resource_id"], name="resource_use_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.course_id}/{self.resource_id}"

@@ -1,0 +1,33 @@
+"""Who may take placement where, and who may set a class's cap: the one place it is decided here.
+
+A learner takes placement in a course they can practise in (``curriculum.api.courses_visible``); every
+session is their own, so another learner's placement is never addressable at all. A class's cap is set by
+its teachers (and platform admins). Missing and forbidden look the same: 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from learnpath.web.accounts import api as accounts_api
+from learnpath.web.accounts.api import ClassInfo
+from learnpath.web.curriculum.api import CourseInfo
+from learnpath.web.learning import api as learning_api
+
+
+def access_placement_course(user: Any, course_id: str) -> CourseInfo:
+    """The course if ``user`` may take placement in it (where they may practise), else ``Http404``."""
+    info: CourseInfo = learning_api.practice_course_access(user=user, course_id=course_id)
+    return info
+
+
+def access_class_cap(user: Any, class_id: int) -> ClassInfo:
+    """The class if ``user`` teaches it (or is a platform admin), else ``Http404``."""
+    teacher = getattr(user, "is_authenticated", False) and user.is_active
+    if teacher and (user.role in ("teacher", "admin") or accounts_api.user_is_platform_admin(user)):
+        for klass in accounts_api.classes_taught(user=user):
+            if klass.id == class_id:
+                return klass
+    raise Http404(f"There is no class {class_id} that you teach. Your classes page lists the ones you do.")

@@ -1,0 +1,80 @@
+"""A course version as placement sees it: the skill graph and the one-part items it may ask.
+
+Built once per course version and cap (cached by the version's checksum), from the pack that
+``curriculum.api.course_pack`` returns. Item slip and guess are the practice model's textbook BKT values
+(slip 0.1, guess 0.2: ``learning.course_model``), except that a single-choice question with fewer than
+five choices is guessed right one time in its number of choices.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from learnpath.content.model import Item, Pack
+from learnpath.content.templates import instantiate
+from learnpath.engine.placement import Placement, PlacementConfig, PlacementItem
+from learnpath.engine.skill_graph import SkillGraph
+from learnpath.web.curriculum import api as curriculum_api
+
+P_SLIP = 0.1
+P_GUESS = 0.2
+
+
+@dataclass(frozen=True)
+class CoursePlacement:
+    course_id: str
+    checksum: str
+    title: str
+    graph: SkillGraph
+    items: dict[str, Item]
+    engine: Placement
+    # The engine caches beliefs in a plain dict that is not safe to change from two threads at once (a
+    # threaded server): its belief computations run one at a time per course version and cap.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def variant(self, item_id: str, seed: int) -> Item:
+        """The item as the learner sees it (a template's variant for ``seed``)."""
+        item = self.items[item_id]
+        return instantiate(item, int(seed)) if item.is_template else item
+
+
+def _guess(item: Item) -> float:
+    if item.main.type == "single_choice" and 2 <= len(item.main.choices) < 5:
+        return min(0.45, 1.0 / len(item.main.choices))
+    return P_GUESS
+
+
+def placement_items(pack: Pack, graph: SkillGraph) -> list[tuple[Item, PlacementItem]]:
+    """The items placement may ask: one part (no steps) and one skill of the course."""
+    usable = []
+    for item in pack.items:
+        if item.steps or len(item.skills) != 1 or item.skills[0] not in graph:
+            continue
+        usable.append((item, PlacementItem(item.id, item.skills[0], p_slip=P_SLIP, p_guess=_guess(item))))
+    return usable
+
+
+def build(pack: Pack, checksum: str, max_questions: int) -> CoursePlacement:
+    graph = SkillGraph.build(
+        [(skill.id, skill.name) for skill in pack.skills],
+        [(prerequisite, skill.id) for skill in pack.skills for prerequisite in skill.prerequisites],
+    )
+    usable = placement_items(pack, graph)
+    engine = Placement(graph, tuple(p for _item, p in usable), PlacementConfig(max_questions=max_questions))
+    return CoursePlacement(
+        course_id=pack.meta.id,
+        checksum=checksum,
+        title=pack.meta.title,
+        graph=graph,
+        items={item.id: item for item, _p in usable},
+        engine=engine,
+    )
+
+
+@lru_cache(maxsize=32)
+def course_placement(course_id: str, checksum: str, max_questions: int) -> CoursePlacement:
+    """The placement of this course version with this cap (built on first use, then kept; the engine
+    keeps its beliefs, so a resumed placement costs one step, not a replay of every answer)."""
+    return build(curriculum_api.course_pack(course_id=course_id), checksum, max_questions)

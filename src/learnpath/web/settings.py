@@ -1,0 +1,231 @@
+"""Django settings for learnpath, read from the environment.
+
+Environment variables (all optional unless said otherwise):
+
+- ``LEARNPATH_DATA_DIR``: where the default SQLite database, the demo secret key and collected static
+  files live (default ``./data``).
+- ``DATABASE_URL``: a database URL, e.g. ``postgres://user@host:5432/learnpath``; default is the SQLite
+  file ``<data dir>/learnpath.sqlite3`` in WAL mode with a busy timeout.
+- ``SECRET_KEY``: required in production. In demo mode (``LEARNPATH_DEMO=1``) a key is generated once
+  and kept in ``<data dir>/secret_key``, and any later command on that data directory reads it back;
+  under tests a fixed test key is used.
+- ``LEARNPATH_DEMO``: ``1`` runs the demo: generated secret key, plain-HTTP cookies, a banner on every page.
+- ``LEARNPATH_DEBUG``: ``1`` turns on Django's DEBUG (never in production; the demo does not need it).
+- ``ALLOWED_HOSTS``: comma-separated host names (default ``localhost,127.0.0.1,[::1]``).
+- ``CSRF_TRUSTED_ORIGINS``: comma-separated origins, for a reverse proxy on another scheme or port.
+- ``LEARNPATH_HTTPS``: ``1`` marks cookies Secure; default on outside the demo. Set ``0`` to serve plain
+  HTTP on a school LAN.
+- ``LEARNPATH_BEHIND_PROXY``: ``1`` trusts ``X-Forwarded-Proto`` from a TLS-terminating proxy.
+- ``LEARNPATH_STATIC_ROOT``: where ``collectstatic`` writes (default ``<data dir>/static`` when present).
+- ``LEARNPATH_LOG_LEVEL``: level of the ``learnpath`` loggers (default ``INFO``).
+- ``LEARNPATH_CLOCK_OFFSET_DAYS``: demo, DEBUG and tests only: the practice clock runs this many days ahead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# One OpenBLAS thread for placement's small matrix products (see learnpath.web.wsgi; takes effect where
+# numpy has not been loaded yet, e.g. `manage.py runserver`; the wsgi module sets it first for servers).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from learnpath.web.datadir import data_dir_secret
+
+WEB_DIR = Path(__file__).resolve().parent
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name, "")
+    items = [part.strip() for part in value.split(",") if part.strip()]
+    return items or default
+
+
+# Under pytest (pytest-django imports these settings) or `manage.py test`.
+TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+DEMO = _flag("LEARNPATH_DEMO")
+DEBUG = _flag("LEARNPATH_DEBUG")
+
+DATA_DIR = Path(os.environ.get("LEARNPATH_DATA_DIR") or "data").resolve()
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if TESTING:
+        SECRET_KEY = "learnpath-tests-only-not-secret"  # noqa: S105 - never used outside the test run
+    elif DEMO or (DATA_DIR / "secret_key").is_file():
+        # The demo makes its key once; later commands on the same data directory (import, export,
+        # serve) read it back instead of refusing to start.
+        SECRET_KEY = data_dir_secret(DATA_DIR, "secret_key", nbytes=50)
+    else:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random string (for example the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), or set LEARNPATH_DEMO=1 "
+            "to run the demo with a generated key."
+        )
+
+ALLOWED_HOSTS = _list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+if TESTING:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    # In INSTALLED_APPS so the API docs page uses django-ninja's bundled Swagger UI, never a CDN.
+    "ninja",
+    "learnpath.web.accounts",
+    "learnpath.web.curriculum",
+    "learnpath.web.learning",
+    "learnpath.web.coaching",
+    "learnpath.web.agency",
+    "learnpath.web.guardians",
+    "learnpath.web.placement",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "learnpath.web.urls"
+
+# Request bodies (forms, JSON) above 1 MiB are refused (413 from the API): answers and hints are tiny,
+# and course packs are imported with the command line, not through request bodies.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+# Demo, DEBUG and tests only: move the practice clock forward this many days (learnpath.web.learning.clock;
+# ignored otherwise). A running demo also reads a `clock-offset-days` file in the data folder.
+LEARNPATH_CLOCK_OFFSET_DAYS = float(os.environ.get("LEARNPATH_CLOCK_OFFSET_DAYS") or 0)
+WSGI_APPLICATION = "learnpath.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [WEB_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "learnpath.web.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------
+SQLITE_PATH = DATA_DIR / "learnpath.sqlite3"
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL or f"sqlite:///{SQLITE_PATH}", conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # WAL lets readers run beside one writer; NORMAL sync is safe in WAL mode.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            # Take the write lock at BEGIN, so two writers wait (busy timeout) instead of deadlocking.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+    if not DATABASE_URL and not TESTING:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("LEARNPATH_CONN_MAX_AGE", "60"))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts and sessions ------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:sign-in"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    # Hashing with PBKDF2 would dominate the test run; the algorithm is not what the tests check.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+HTTPS = _flag("LEARNPATH_HTTPS", default=not (DEMO or DEBUG or TESTING))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+if _flag("LEARNPATH_BEHIND_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- Internationalisation -------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files: every asset is served by the app (whitenoise), never a CDN ---------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [WEB_DIR / "static"]
+_static_root = os.environ.get("LEARNPATH_STATIC_ROOT")
+if _static_root:
+    STATIC_ROOT: Path | None = Path(_static_root).resolve()
+elif (DATA_DIR / "static").is_dir():
+    STATIC_ROOT = DATA_DIR / "static"
+else:
+    # Nothing collected: whitenoise serves straight from the apps (finders), zero set-up.
+    STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Logging --------------------------------------------------------------------------------------
+LOG_LEVEL = os.environ.get("LEARNPATH_LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "learnpath": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # 4xx/5xx responses, with the traceback of a 500.
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}

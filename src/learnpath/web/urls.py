@@ -1,0 +1,25 @@
+"""URLs: pages, sign-in, admin, the REST API under /api/, and /health."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from learnpath.web import health
+from learnpath.web.curriculum import views as curriculum_views
+from learnpath.web.restapi import api
+
+admin.site.site_header = "learnpath administration"
+admin.site.site_title = "learnpath admin"
+
+urlpatterns = [
+    path("", curriculum_views.home, name="home"),
+    path("accounts/", include("learnpath.web.accounts.urls")),
+    path("courses/", include("learnpath.web.curriculum.urls")),
+    path("learn/", include("learnpath.web.learning.urls")),
+    path("", include("learnpath.web.coaching.urls")),
+    path("", include("learnpath.web.agency.urls")),
+    path("", include("learnpath.web.guardians.urls")),
+    path("", include("learnpath.web.placement.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("health", health.health, name="health"),
+]

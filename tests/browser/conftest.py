@@ -1,0 +1,91 @@
+"""Browser tests: README command (a) serves the demo; the fixtures in tests/conftest.py drive Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    url: str
+    accounts: dict[str, tuple[str, str]]  # role -> (username, password)
+    data_dir: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[str], seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"learnpath demo exited with {process.returncode} before serving")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"learnpath demo did not answer at {url} within {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """Run `learnpath demo` (README command (a)) on a fresh SQLite data folder and a free port."""
+    data_dir = tmp_path_factory.mktemp("demo-data")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    log_path = data_dir / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "learnpath.cli.main",
+                "demo",
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        output = log_path.read_text()
+        accounts = {
+            m.group(1): (m.group(2), m.group(3))
+            for m in re.finditer(r"^\s+(learner|teacher|guardian|admin)\s+(\S+)\s+(\S+)\s*$", output, re.M)
+        }
+        assert set(accounts) == {"learner", "teacher", "guardian", "admin"}, output
+        yield DemoServer(url=url, accounts=accounts, data_dir=data_dir)
+    except BaseException:
+        print(log_path.read_text(), file=sys.stderr)
+        raise
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -1,0 +1,88 @@
+"""`learnpath simulate`: the last lines the issue names, the population fit, and the Junyi graph reader."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from learnpath.cli.main import main
+from learnpath.cli.simulate import junyi_graph, load_population
+
+
+def last_line(capsys: pytest.CaptureFixture[str]) -> str:
+    return capsys.readouterr().out.strip().splitlines()[-1]
+
+
+def test_placement_prints_its_last_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "placement", "--graph", "demo", "--learners", "2", "--questions", "4"]) == 0
+    line = last_line(capsys)
+    assert re.fullmatch(r"placement: (0|1)\.\d{3} with \d+\.\d questions on 37 skills", line), line
+
+
+def test_practice_prints_its_last_line(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["simulate", "practice", "--graph", "demo", "--learners", "1", "--questions", "3"]
+    assert main(argv) == 0
+    line = last_line(capsys)
+    assert re.fullmatch(r"practice: -?\d+% fewer items than linear", line), line
+
+
+def test_the_same_seed_prints_the_same_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["simulate", "placement", "--graph", "demo", "--learners", "1", "--questions", "3", "--seed", "5"]
+    main(argv)
+    first = capsys.readouterr().out
+    main(argv)
+    assert capsys.readouterr().out == first
+
+
+def test_a_missing_junyi_table_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["simulate", "placement", "--junyi", str(tmp_path / "absent.csv.gz"), "--learners", "1"]
+    assert main(argv) == 1
+    assert "use --graph demo" in capsys.readouterr().err
+
+
+def write_gz(path: Path, text: str) -> Path:
+    with gzip.open(path, "wt", encoding="utf-8") as stream:
+        stream.write(text)
+    return path
+
+
+def test_junyi_graph_keeps_the_largest_clean_part_of_an_area(tmp_path: Path) -> None:
+    table = write_gz(
+        tmp_path / "junyi.csv.gz",
+        "\ufeffname,live,prerequisites,area\n"
+        "a,TRUE,,arithmetic\n"
+        "b,TRUE,a,arithmetic\n"
+        'c,TRUE,"b,a,c,d?amaged",arithmetic\n'
+        "b,TRUE,c,arithmetic\n"  # a second row for b: ignored
+        "d,TRUE,c,arithmetic\n"
+        "lonely,TRUE,,arithmetic\n"
+        "x,TRUE,a,algebra\n",
+    )
+    graph = junyi_graph(table)
+    assert set(graph.skill_ids) == {"a", "b", "c", "d"}
+    assert set(graph.edges) == {("a", "b"), ("b", "c"), ("a", "c"), ("c", "d")}
+
+
+def test_fit_writes_a_population_the_simulator_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    learners = []
+    for k in range(12):
+        answers = [1 if (k + t) % 3 else 0 for t in range(8)]
+        skills = [str(t % 2) for t in range(8)]
+        learners.append(
+            f"{k},{100 + k}\n{','.join(str(t) for t in range(8))}\n{','.join(skills)}\n"
+            f"{','.join(map(str, answers))}\n"
+        )
+    write_gz(tmp_path / "assist2009_pid_train1.csv.gz", "".join(learners[:9]))
+    write_gz(tmp_path / "assist2009_pid_valid1.csv.gz", "".join(learners[9:]))
+    out = tmp_path / "population.json"
+    assert main(["simulate", "fit", "--data", str(tmp_path), "--out", str(out)]) == 0
+    assert "population:" in last_line(capsys)
+    population = load_population(out)
+    assert "fold 1" in population.source
+    assert json.loads(out.read_text())["model"] == "Population"

@@ -1,0 +1,349 @@
+"""The role matrix: every URL of learnpath, for every role, answers what that role may have, and another
+class's or learner's data is indistinguishable from missing (404).
+
+Roles: anonymous, the learner, another learner (another class), the class's teacher, another class's
+teacher, the learner's guardian, another learner's guardian, an admin. Each row gives the status per role
+in that order. A test checks that every URL pattern (but the Django admin's own pages) has a row, so a new
+page cannot ship without deciding who may see it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from learnpath.web.accounts import api as accounts_api
+from learnpath.web.accounts.models import GuardianLink, Organisation, Role, User
+from learnpath.web.agency.models import Goal, Milestone, Submission
+from learnpath.web.coaching import services as coaching_services
+from learnpath.web.coaching.models import PacingTarget
+from learnpath.web.learning import services as learning_services
+
+ROLES = (
+    "anonymous",
+    "learner",
+    "other_learner",
+    "teacher",
+    "other_teacher",
+    "guardian",
+    "other_guardian",
+    "admin",
+)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+
+@dataclass
+class World:
+    people: dict[str, User]
+    class_id: int
+    other_class_id: int
+    course: str
+    goal_id: int
+    milestone_id: int
+    submission_id: int
+    target_id: int
+
+
+@pytest.fixture
+def world(organisation: Organisation, make_user: Callable[..., User], course: str) -> World:
+    people = {
+        "learner": make_user("lena", Role.LEARNER, organisation),
+        "other_learner": make_user("lars", Role.LEARNER, organisation),
+        "teacher": make_user("theo", Role.TEACHER, organisation),
+        "other_teacher": make_user("tina", Role.TEACHER, organisation),
+        "guardian": make_user("gwen", Role.GUARDIAN, organisation),
+        "other_guardian": make_user("gil", Role.GUARDIAN, organisation),
+        "admin": make_user("ada", Role.ADMIN, organisation),
+    }
+    classes = []
+    for teacher, learner in (("teacher", "learner"), ("other_teacher", "other_learner")):
+        klass = coaching_services.class_create(teacher=people[teacher], name=f"Class of {teacher}")
+        accounts_api.class_learner_add(
+            class_id=klass.id, learner_id=people[learner].pk, actor=people[teacher]
+        )
+        coaching_services.class_course_attach(class_id=klass.id, course_id=course, actor=people[teacher])
+        classes.append(klass.id)
+    for guardian, learner in (("guardian", "learner"), ("other_guardian", "other_learner")):
+        GuardianLink.objects.create(
+            guardian=people[guardian], learner=people[learner], consent_given_at=timezone.now()
+        )
+    learner = people["learner"]
+    goal = Goal.objects.create(learner=learner, title="Fractions")
+    milestone = Milestone.objects.create(goal=goal, title="Halves")
+    submission = Submission.objects.create(
+        learner=learner, title="Poster", kind="file", file_name="p.png", file_type="image/png", file_data=PNG
+    )
+    target = PacingTarget.objects.create(
+        klass_id=classes[0],
+        course_id=course,
+        skill_id="fractions-meaning",
+        due=timezone.now() + timedelta(days=3),
+    )
+    learning_services.activity_start(learner=learner, course_id=course, idempotency_key="matrix-start")
+    return World(people, classes[0], classes[1], course, goal.pk, milestone.pk, submission.pk, target.pk)
+
+
+def statuses(*values: int) -> dict[str, int]:
+    assert len(values) == len(ROLES)
+    return dict(zip(ROLES, values, strict=True))
+
+
+EVERYONE = statuses(200, 200, 200, 200, 200, 200, 200, 200)
+SIGNED_IN = statuses(302, 200, 200, 200, 200, 200, 200, 200)
+CLASS_TEACHER = statuses(302, 404, 404, 200, 404, 404, 404, 200)
+CLASS_TEACHER_POST = statuses(302, 404, 404, 302, 404, 404, 404, 302)
+LEARNERS = statuses(302, 200, 200, 404, 404, 404, 404, 404)
+THE_LEARNER_POST = statuses(302, 302, 404, 404, 404, 404, 404, 404)
+READERS_OF_THE_LEARNER = statuses(302, 200, 404, 200, 404, 200, 404, 200)
+GUARDIANS = statuses(302, 404, 404, 404, 404, 200, 200, 404)
+THE_GUARDIAN = statuses(302, 404, 404, 404, 404, 200, 404, 404)
+API_SIGNED_IN = statuses(401, 200, 200, 200, 200, 200, 200, 200)
+API_CLASS_TEACHER = statuses(401, 404, 404, 200, 404, 404, 404, 200)
+API_LEARNERS = statuses(401, 200, 200, 404, 404, 404, 404, 404)
+# Practice is open to anyone signed in, on their own records (learning/access.py): a write is refused
+# for the anonymous and answered (done, or a clear 4xx about the request) for everyone else.
+OWN_PRACTICE_WRITE = "own practice write"
+OWN_PRACTICE_API_WRITE = "own practice API write"
+
+Row = tuple[str, str, Callable[[World], dict[str, Any]], dict[str, int] | str]
+
+ROWS: list[Row] = [
+    ("home", "get", lambda w: {}, EVERYONE),
+    ("health", "get", lambda w: {}, EVERYONE),
+    ("accounts:sign-in", "get", lambda w: {}, statuses(200, 302, 302, 302, 302, 302, 302, 302)),
+    ("accounts:sign-out", "post", lambda w: {}, statuses(302, 302, 302, 302, 302, 302, 302, 302)),
+    ("curriculum:course", "get", lambda w: {"course_id": w.course}, SIGNED_IN),
+    (
+        "curriculum:skill",
+        "get",
+        lambda w: {"course_id": w.course, "skill_id": "fractions-meaning"},
+        SIGNED_IN,
+    ),
+    ("curriculum:media", "get", lambda w: {"course_id": w.course, "path": "clip.mp4"}, SIGNED_IN),
+    ("learning:home", "get", lambda w: {"course_id": w.course}, SIGNED_IN),
+    # With no open question the practice page sends you to the course page; only the learner has one open.
+    (
+        "learning:practice",
+        "get",
+        lambda w: {"course_id": w.course},
+        statuses(302, 200, 302, 302, 302, 302, 302, 302),
+    ),
+    ("learning:start", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_WRITE),
+    ("learning:choose", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_WRITE),
+    ("learning:answer", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_WRITE),
+    ("learning:hint", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_WRITE),
+    ("learning:solution", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_WRITE),
+    ("learning:skip", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_WRITE),
+    (
+        "learning:resource",
+        "post",
+        lambda w: {"course_id": w.course, "resource_id": "shares-text"},
+        OWN_PRACTICE_WRITE,
+    ),
+    ("coaching:classes", "get", lambda w: {}, statuses(302, 200, 200, 200, 200, 404, 404, 200)),
+    ("coaching:join", "post", lambda w: {}, statuses(302, 302, 302, 404, 404, 404, 404, 404)),
+    ("coaching:class", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
+    ("coaching:course-attach", "post", lambda w: {"class_id": w.class_id}, CLASS_TEACHER_POST),
+    ("coaching:join-code", "post", lambda w: {"class_id": w.class_id}, CLASS_TEACHER_POST),
+    ("coaching:enrol", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
+    ("coaching:group-create", "post", lambda w: {"class_id": w.class_id}, CLASS_TEACHER_POST),
+    ("coaching:cockpit", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
+    (
+        "coaching:learner",
+        "get",
+        lambda w: {"class_id": w.class_id, "learner_id": w.people["learner"].pk},
+        CLASS_TEACHER,
+    ),
+    (
+        "coaching:feedback",
+        "post",
+        lambda w: {"class_id": w.class_id, "learner_id": w.people["learner"].pk},
+        CLASS_TEACHER_POST,
+    ),
+    ("coaching:pacing", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
+    ("coaching:pacing-shift", "post", lambda w: {"class_id": w.class_id}, CLASS_TEACHER_POST),
+    (
+        "coaching:pacing-delete",
+        "post",
+        lambda w: {"class_id": w.class_id, "target_id": w.target_id},
+        CLASS_TEACHER_POST,
+    ),
+    ("coaching:interventions", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
+    ("coaching:plan", "get", lambda w: {}, LEARNERS),
+    ("agency:goals", "get", lambda w: {}, LEARNERS),
+    ("agency:goal-achieved", "post", lambda w: {"goal_id": w.goal_id}, THE_LEARNER_POST),
+    ("agency:milestone-toggle", "post", lambda w: {"milestone_id": w.milestone_id}, THE_LEARNER_POST),
+    ("agency:portfolio", "get", lambda w: {}, LEARNERS),
+    ("agency:reflections", "get", lambda w: {}, LEARNERS),
+    ("agency:projects", "get", lambda w: {}, LEARNERS),
+    ("agency:feedback", "get", lambda w: {}, LEARNERS),
+    ("agency:submission-file", "get", lambda w: {"submission_id": w.submission_id}, READERS_OF_THE_LEARNER),
+    ("agency:goal-for-learner", "post", lambda w: {"learner_id": w.people["learner"].pk}, CLASS_TEACHER_POST),
+    ("agency:class-projects", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
+    ("guardians:sharing", "get", lambda w: {}, LEARNERS),
+    ("guardians:school-code", "post", lambda w: {"learner_id": w.people["learner"].pk}, CLASS_TEACHER),
+    ("guardians:home", "get", lambda w: {}, GUARDIANS),
+    ("guardians:learner", "get", lambda w: {"learner_id": w.people["learner"].pk}, THE_GUARDIAN),
+    ("api:root", "get", lambda w: {}, EVERYONE),
+    ("api:api-root", "get", lambda w: {}, EVERYONE),
+    ("api:openapi-json", "get", lambda w: {}, EVERYONE),
+    ("api:openapi-view", "get", lambda w: {}, EVERYONE),
+    ("api:course_list", "get", lambda w: {}, API_SIGNED_IN),
+    ("api:course_detail", "get", lambda w: {"course_id": w.course}, API_SIGNED_IN),
+    ("api:course_skills", "get", lambda w: {"course_id": w.course}, API_SIGNED_IN),
+    ("api:learner_map", "get", lambda w: {"course_id": w.course}, API_SIGNED_IN),
+    ("api:next_activity", "get", lambda w: {"course_id": w.course}, API_SIGNED_IN),
+    ("api:activity_start", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_API_WRITE),
+    ("api:skill_choose", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_API_WRITE),
+    ("api:answer_submit", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_API_WRITE),
+    ("api:answer_skip", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_API_WRITE),
+    ("api:hint_reveal", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_API_WRITE),
+    ("api:solution_view", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_API_WRITE),
+    (
+        "api:resource_view",
+        "post",
+        lambda w: {"course_id": w.course, "resource_id": "shares-text"},
+        OWN_PRACTICE_API_WRITE,
+    ),
+    ("api:class_cockpit", "get", lambda w: {"class_id": w.class_id}, API_CLASS_TEACHER),
+    ("api:my_plan", "get", lambda w: {}, API_LEARNERS),
+    # Placement: anyone who may practise takes their own (no placement ids in any URL); caps are teachers'.
+    ("placement:page", "get", lambda w: {"course_id": w.course}, SIGNED_IN),
+    ("placement:start", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_WRITE),
+    ("placement:answer", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_WRITE),
+    ("placement:skip", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_WRITE),
+    ("placement:class-cap", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
+    ("api:placement_status", "get", lambda w: {"course_id": w.course}, API_SIGNED_IN),
+    # Nobody has a placement in progress or finished here: the same 404 for everyone signed in.
+    (
+        "api:placement_question",
+        "get",
+        lambda w: {"course_id": w.course},
+        statuses(401, 404, 404, 404, 404, 404, 404, 404),
+    ),
+    (
+        "api:placement_result",
+        "get",
+        lambda w: {"course_id": w.course},
+        statuses(401, 404, 404, 404, 404, 404, 404, 404),
+    ),
+    ("api:placement_start", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_API_WRITE),
+    ("api:placement_answer", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_API_WRITE),
+    ("api:placement_skip", "post", lambda w: {"course_id": w.course}, OWN_PRACTICE_API_WRITE),
+    ("admin:index", "get", lambda w: {}, statuses(302, 302, 302, 302, 302, 302, 302, 200)),
+]
+
+
+def _url_names(patterns: list[Any], namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(part for part in (namespace, pattern.namespace or "") if part)
+            names |= _url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+def test_every_url_has_a_row() -> None:
+    names = {name for name in _url_names(get_resolver().url_patterns) if not name.startswith("admin:")}
+    covered = {row[0] for row in ROWS}
+    assert names - covered == set(), "add these URLs to the role matrix"
+
+
+def _client(world: World, role: str) -> Client:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world.people[role])
+    return client
+
+
+@pytest.mark.parametrize(("name", "method", "kwargs", "expected"), ROWS, ids=[row[0] for row in ROWS])
+def test_role_matrix(
+    world: World, name: str, method: str, kwargs: Callable[[World], dict[str, Any]], expected: Any
+) -> None:
+    url = reverse(name, kwargs=kwargs(world))
+    got = {}
+    for role in ROLES:
+        response = getattr(_client(world, role), method)(url)
+        got[role] = response.status_code
+    if expected == OWN_PRACTICE_WRITE:
+        assert got["anonymous"] == 302
+        assert all(
+            status < 500 and status not in (401, 403) for role, status in got.items() if role != "anonymous"
+        )
+    elif expected == OWN_PRACTICE_API_WRITE:
+        assert got["anonymous"] == 401
+        assert all(
+            status < 500 and status not in (401, 403) for role, status in got.items() if role != "anonymous"
+        )
+    else:
+        assert got == expected
+    if expected in (SIGNED_IN, CLASS_TEACHER, LEARNERS, GUARDIANS, THE_GUARDIAN, READERS_OF_THE_LEARNER):
+        response = _client(world, "anonymous").get(url)
+        assert response["Location"].startswith("/accounts/sign-in/")
+
+
+def _page(response: Any) -> str:
+    """The page without its per-request CSRF token, so two pages can be compared byte for byte."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def test_another_class_looks_exactly_like_a_missing_one(world: World) -> None:
+    teacher = _client(world, "teacher")
+    other_class = teacher.get(f"/classes/{world.other_class_id}/cockpit/")
+    missing = teacher.get("/classes/987654/cockpit/")
+    assert other_class.status_code == missing.status_code == 404
+    assert _page(other_class) == _page(missing)
+    api_other = teacher.get(f"/api/coaching/classes/{world.other_class_id}/cockpit").json()["detail"]
+    api_missing = teacher.get("/api/coaching/classes/987654/cockpit").json()["detail"]
+    assert api_other.replace(str(world.other_class_id), "N") == api_missing.replace("987654", "N")
+
+
+def test_another_learner_looks_exactly_like_a_missing_one(world: World) -> None:
+    other = world.people["other_learner"].pk
+    for role, urls in {
+        "teacher": [
+            f"/classes/{world.class_id}/learners/{other}/",
+            f"/classes/{world.class_id}/learners/987654/",
+        ],
+        "guardian": [f"/guardian/learners/{other}/", "/guardian/learners/987654/"],
+    }.items():
+        client = _client(world, role)
+        first, second = (client.get(url) for url in urls)
+        assert first.status_code == second.status_code == 404
+        assert _page(first) == _page(second)
+    learner = _client(world, "other_learner")
+    assert _page(learner.get(f"/work/{world.submission_id}/file/")) == _page(
+        learner.get("/work/987654/file/")
+    )
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "coaching/joincode",
+        "coaching/classcourse",
+        "coaching/learnergroup",
+        "coaching/pacingtarget",
+        "coaching/intervention",
+        "agency/goal",
+        "agency/submission",
+        "agency/reflection",
+        "agency/feedback",
+        "agency/projectboard",
+        "guardians/linkcode",
+    ],
+)
+def test_the_new_admin_pages_are_for_the_admin_only(world: World, changelist: str) -> None:
+    assert _client(world, "admin").get(f"/admin/{changelist}/?q=a").status_code == 200
+    for role in ("teacher", "learner", "guardian"):
+        assert _client(world, role).get(f"/admin/{changelist}/").status_code == 302
