@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,10 +47,9 @@ def _wait_until_up(url: str, process: subprocess.Popen[str], seconds: float = 90
     raise RuntimeError(f"learnpath demo did not answer at {url} within {seconds} s")
 
 
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+@contextmanager
+def running_demo(data_dir: Path) -> Iterator[DemoServer]:
     """Run `learnpath demo` (README command (a)) on a fresh SQLite data folder and a free port."""
-    data_dir = tmp_path_factory.mktemp("demo-data")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
     log_path = data_dir / "server.log"
@@ -89,3 +89,17 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """One demo shared by the tests that do not depend on what other tests did to the demo accounts."""
+    with running_demo(tmp_path_factory.mktemp("demo-data")) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh_demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """A demo of its own, for a test that needs the demo learner untouched (no practice, no placement)."""
+    with running_demo(tmp_path_factory.mktemp("fresh-demo-data")) as server:
+        yield server

@@ -60,7 +60,8 @@ def answer_visible_part(page: Page, *, right: bool) -> None:
     else:
         text = str(step.answer) if right else ("no idea" if step.type == "short_text" else "987654321")
         form.locator("input[name=response]").fill(text)
-    form.get_by_role("button", name="Check my answer").click()
+    with page.expect_navigation():  # the form posts; wait for the page it loads
+        form.get_by_role("button", name="Check my answer").click()
 
 
 def answer_question_right(page: Page) -> None:
@@ -76,10 +77,10 @@ def map_state(page: Page, skill_id: str) -> str:
     return page.locator(f"#map-{skill_id}").get_attribute("data-state") or ""
 
 
-def test_learner_journey(page: Page, demo_server: Any, shot: Callable[[str], Path]) -> None:
-    offset_file = demo_server.data_dir / "clock-offset-days"
+def test_learner_journey(page: Page, fresh_demo_server: Any, shot: Callable[[str], Path]) -> None:
+    offset_file = fresh_demo_server.data_dir / "clock-offset-days"
     try:
-        journey(page, demo_server, shot, offset_file)
+        journey(page, fresh_demo_server, shot, offset_file)
     finally:
         offset_file.unlink(missing_ok=True)
 
@@ -120,7 +121,8 @@ def journey(page: Page, server: Any, shot: Callable[[str], Path], offset_file: P
     for _ in range(12):
         if page.get_by_test_id("mastery-message").count():
             break
-        page.get_by_test_id("next").click()
+        with page.expect_navigation():
+            page.get_by_test_id("next").click()
         answer_question_right(page)
     expect(page.get_by_test_id("mastery-message").first).to_contain_text("You mastered Place value")
     expect(page.get_by_text(re.compile("New skill unlocked: Adding and subtracting"))).to_be_visible()

@@ -51,7 +51,8 @@ def answer(page: Page, *, right: bool) -> None:
     else:
         text = str(step.answer) if right else ("no idea" if step.type == "short_text" else "987654321")
         form.locator("input[name=response]").fill(text)
-    form.get_by_role("button", name="Check my answer").click()
+    with page.expect_navigation():  # the form posts; wait for the page it loads
+        form.get_by_role("button", name="Check my answer").click()
 
 
 def asked_skill_depth(page: Page) -> int:
@@ -78,9 +79,13 @@ def test_a_learner_takes_placement_and_the_map_reflects_it(
     rights = wrongs = 0
     said_not_learned = False
     for number in range(1, 41):
-        if page.get_by_test_id("placement-summary").count():
+        # The previous answer loads either the next question or the summary: wait for one of them
+        # (checking for the summary at once would race the page load).
+        progress = page.get_by_test_id("placement-progress")
+        summary = page.get_by_test_id("placement-summary")
+        expect(progress.filter(has_text=re.compile(rf"Question {number}\b")).or_(summary)).to_be_visible()
+        if summary.count():
             break
-        expect(page.get_by_test_id("placement-progress")).to_contain_text(f"Question {number}")
         if number == 4:  # pause: leave for the map, then resume exactly where it stopped
             page.get_by_test_id("pause").click()
             expect(page.get_by_test_id("placement-resume")).to_be_visible()
