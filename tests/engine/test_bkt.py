@@ -64,12 +64,17 @@ def test_em_recovers_forgetting() -> None:
 
 
 def test_guess_and_slip_stay_within_bounds() -> None:
-    # data where a skill is mostly answered wrong by everyone: the bounds keep guess and slip <= 0.3
-    truth = {"hard": BKTParams(p_init=0.05, p_learn=0.01, p_guess=0.05, p_slip=0.4)}
+    # data where a skill is mostly answered wrong by everyone: the bounds keep guess and slip <= 0.4
+    truth = {"hard": BKTParams(p_init=0.05, p_learn=0.01, p_guess=0.05, p_slip=0.6)}
     log = simulate_bkt(truth, learners=300, answers_per_skill=10, seed=2)
-    fitted = BKT(random_state=0).fit(log).skill_params("hard")
-    assert fitted.p_guess <= 0.3 + 1e-12
-    assert fitted.p_slip <= 0.3 + 1e-12
+    model = BKT(random_state=0)
+    assert model.max_guess == model.max_slip == 0.4
+    fitted = model.fit(log).skill_params("hard")
+    assert fitted.p_guess <= 0.4 + 1e-12
+    assert fitted.p_slip <= 0.4 + 1e-12
+    assert fitted.p_slip > 0.3  # the bound binds: unbounded, EM would go further
+    tighter = BKT(random_state=0, max_guess=0.2, max_slip=0.2).fit(log).skill_params("hard")
+    assert tighter.p_slip <= 0.2 + 1e-12
 
 
 def test_a_multi_skill_answer_updates_every_skill_and_averages_predictions() -> None:

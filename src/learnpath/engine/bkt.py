@@ -9,7 +9,7 @@ Per skill, a two-state hidden Markov model: the learner has mastered the skill (
 Fitting is expectation-maximisation (Baum-Welch) per skill. All skills, all learners and all restarts are
 processed together: sequences are sorted by length and laid out time-major, so one forward-backward pass
 is a loop over time steps of NumPy operations on every sequence still running (``_Layout``).
-The M-step clips guess and slip to at most ``max_guess``/``max_slip`` (0.3 by default), which rules out the
+The M-step clips guess and slip to at most ``max_guess``/``max_slip`` (0.4 by default), which rules out the
 degenerate solutions where "mastered" means "usually wrong" (Baker, Corbett & Aleven 2008).
 
 Items with several skills: the answer is an observation for each of its skills (each skill's state is
@@ -263,8 +263,8 @@ class BKT:
         n_restarts: int = 4,
         max_iter: int = 100,
         tol: float = 1e-6,
-        max_guess: float = 0.3,
-        max_slip: float = 0.3,
+        max_guess: float = 0.4,
+        max_slip: float = 0.4,
         random_state: int | None = 0,
     ) -> None:
         self.forgetting = forgetting
