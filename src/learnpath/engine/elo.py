@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -37,14 +37,17 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-@dataclass(frozen=True, slots=True)
-class EloState:
-    """A learner's overall ability, per-skill offsets, and answer counts (for the step size)."""
+_NO_SKILLS: Mapping[str, Any] = MappingProxyType({})
+
+
+class EloState(NamedTuple):
+    """A learner's overall ability, per-skill offsets, and answer counts (for the step size). Its dicts
+    are never written after construction (a named tuple: built on every answer, and cheaply)."""
 
     ability: float = 0.0
     answers: int = 0
-    skill_ability: Mapping[str, float] = field(default_factory=dict)
-    skill_answers: Mapping[str, int] = field(default_factory=dict)
+    skill_ability: Mapping[str, float] = _NO_SKILLS
+    skill_answers: Mapping[str, int] = _NO_SKILLS
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 # Exponential moving averages of correctness: of all answers, and per skill (decay per answer).
@@ -47,9 +47,14 @@ class ItemRecord(NamedTuple):
 NEW_SKILL = SkillRecord(0, 0, -1, (0.0,) * len(SKILL_DECAYS), 0, 0, 0.0, 0, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class LearnerHistory:
-    """Counters of one learner's past answers. Dicts here are never written after construction."""
+_NO_ENTRIES: Mapping[Any, Any] = MappingProxyType({})
+
+
+class LearnerHistory(NamedTuple):
+    """Counters of one learner's past answers. Dicts here are never written after construction.
+
+    A named tuple rather than a frozen dataclass: it is built on every answer, and a tuple is built in
+    a third of the time (the online update is budgeted in microseconds)."""
 
     answers: int = 0
     successes: int = 0
@@ -58,10 +63,10 @@ class LearnerHistory:
     streak: int = 0
     residual: float = 0.0  # sum of (correct - P(correct) from the item's difficulty alone)
     residual_ema: float = 0.0
-    skills: Mapping[str, SkillRecord] = field(default_factory=dict)
+    skills: Mapping[str, SkillRecord] = _NO_ENTRIES
     # the most recently answered items, oldest first, at most RECENT_ITEMS: repeats of an item come soon
     # after the first attempt, and a bounded table keeps the update O(skills of the item)
-    items: Mapping[str, ItemRecord] = field(default_factory=dict)
+    items: Mapping[str, ItemRecord] = _NO_ENTRIES
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -40,10 +39,9 @@ def _logit(p: FloatArray) -> FloatArray:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class StackedState:
-    history: LearnerHistory = field(default_factory=LearnerHistory)
-    elo: EloState = field(default_factory=EloState)
+class StackedState(NamedTuple):
+    history: LearnerHistory = LearnerHistory()
+    elo: EloState = EloState()
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": 1, "history": self.history.to_dict(), "elo": self.elo.to_dict()}
@@ -113,7 +111,9 @@ class StackedKT:
 
     def update(self, state: StackedState, answer: Answer) -> StackedState:
         """Both models' states after ``answer``; ``state`` is not changed."""
-        logistic, elo = self._models()
+        logistic, elo = self.logistic_, self.elo_
+        if logistic is None or elo is None:
+            raise NotFittedError("StackedKT is not fitted yet: call fit(events) before predicting")
         return StackedState(logistic.update(state.history, answer), elo.update(state.elo, answer))
 
     def predict_correct(self, state: StackedState, item: str, skills: tuple[str, ...]) -> float:
