@@ -197,22 +197,25 @@ class EloModel:
         skills = answer.skills
         if not skills:
             raise ValueError(f"item {answer.item!r} names no skill")
-        old_ability = state.skill_ability
+        ability, answers, old_ability, old_answers = state
         offset = 0.0
         for skill in skills:
             offset += old_ability.get(skill, 0.0)
-        error = (1.0 if answer.correct else 0.0) - _sigmoid(
-            state.ability + offset / len(skills) - self.difficulty(answer.item, skills)
-        )
+        known = self.item_difficulty_
+        difficulty = known.get(answer.item) if known is not None else None
+        if difficulty is None:
+            difficulty = self.difficulty(answer.item, skills)
+        error = (1.0 if answer.correct else 0.0) - _sigmoid(ability + offset / len(skills) - difficulty)
         skill_ability = dict(old_ability)
-        skill_answers = dict(state.skill_answers)
+        skill_answers = dict(old_answers)
         share = self.skill_k / len(skills)
+        decay = self.decay
         for skill in skills:
             count = skill_answers.get(skill, 0)
-            skill_ability[skill] = skill_ability.get(skill, 0.0) + share / (1.0 + self.decay * count) * error
+            skill_ability[skill] = skill_ability.get(skill, 0.0) + share / (1.0 + decay * count) * error
             skill_answers[skill] = count + 1
-        ability = state.ability + self.k / (1.0 + self.decay * state.answers) * error
-        return EloState(ability, state.answers + 1, skill_ability, skill_answers)
+        ability += self.k / (1.0 + decay * answers) * error
+        return EloState(ability, answers + 1, skill_ability, skill_answers)
 
     def predict_sequential(self, events: AnswerLog | Iterable[Answer]) -> FloatArray:
         log = as_answer_log(events)

@@ -249,12 +249,6 @@ def next_skill(record: SkillRecord, correct: bool, position: int, residual: floa
     )
 
 
-def next_item(record: ItemRecord | None, correct: bool) -> ItemRecord:
-    if record is None:
-        return ItemRecord(1, int(correct), correct)
-    return ItemRecord(record.attempts + 1, record.successes + correct, correct)
-
-
 RECENT_ITEMS = 16
 
 
@@ -262,8 +256,12 @@ def push_item(recent: Mapping[Any, ItemRecord], item: Any, correct: bool) -> dic
     """The recent-items table after an answer to ``item`` (a new dict; oldest first, at most
     RECENT_ITEMS entries): the item moves to the end, the least recently answered item drops out."""
     table = dict(recent)
-    record = next_item(table.pop(item, None), correct)
-    table[item] = record
+    record = table.pop(item, None)
+    table[item] = (
+        ItemRecord(1, int(correct), correct)
+        if record is None
+        else ItemRecord(record.attempts + 1, record.successes + correct, correct)
+    )
     if len(table) > RECENT_ITEMS:
         del table[next(iter(table))]
     return table
@@ -318,24 +316,19 @@ def advance(
     ``item_p`` is P(correct) on the item from its difficulty alone; ``correct - item_p`` accumulates into
     the learner's online ability, overall and per skill (an Elo-like residual).
     """
-    position = history.answers
+    answers, successes, ema, recent, streak, residual_sum, residual_ema, old_skills, old_items = history
     residual = (1.0 if correct else 0.0) - item_p
-    skill_map = dict(history.skills)
+    skill_map = dict(old_skills)
+    get = skill_map.get
     for skill in skills:
-        skill_map[skill] = next_skill(skill_map.get(skill, NEW_SKILL), correct, position, residual)
+        skill_map[skill] = next_skill(get(skill, NEW_SKILL), correct, answers, residual)
     if len(skills) > 1:
         combo = combination_key(skills)
-        skill_map[combo] = next_skill(skill_map.get(combo, NEW_SKILL), correct, position, residual)
-    items = push_item(history.items, item, correct)
-    scalars = next_learner_scalars(
-        history.answers,
-        history.successes,
-        history.ema,
-        history.recent,
-        history.streak,
-        history.residual,
-        history.residual_ema,
-        correct,
-        residual,
+        skill_map[combo] = next_skill(get(combo, NEW_SKILL), correct, answers, residual)
+    return LearnerHistory(
+        *next_learner_scalars(
+            answers, successes, ema, recent, streak, residual_sum, residual_ema, correct, residual
+        ),
+        skill_map,
+        push_item(old_items, item, correct),
     )
-    return LearnerHistory(*scalars, skills=skill_map, items=items)
