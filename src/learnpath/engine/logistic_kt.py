@@ -147,7 +147,7 @@ class LogisticKT:
         skill_l2: float = 2.0,
         dense_l2: float = 0.2,
         prior_strength: float = 10.0,
-        max_iter: int = 300,
+        max_iter: int = 500,
         mastery_threshold: float = 0.85,
     ) -> None:
         self.item_l2 = item_l2
