@@ -216,3 +216,22 @@ def test_one_dimensional_mode_recovers_ability_and_stops_at_the_standard_error()
         errors.append(abs(estimate - theta))
         assert AbilityState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
     assert float(np.mean(errors)) < 0.5
+
+
+def test_threads_sharing_a_placement_get_the_numbers_one_thread_gets() -> None:
+    # A web server's threads share one Placement and its belief cache; more states than the cache holds
+    # (256) keep it evicting while the threads read and write it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    placement = Placement(GRAPH, ITEMS, PlacementConfig(max_questions=6, particles=200))
+    states = []
+    for seed in range(150):
+        state = placement.start(random_state=seed)
+        for skill in ("place", "frac")[: 1 + seed % 2]:
+            state = placement.record(state, f"q-{skill}", "correct" if seed % 3 else "wrong")
+        states.append(state)
+    alone = Placement(GRAPH, ITEMS, PlacementConfig(max_questions=6, particles=200))
+    expected = [alone.p_known(state) for state in states]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):
+            assert list(pool.map(placement.p_known, states)) == expected

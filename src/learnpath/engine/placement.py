@@ -43,6 +43,7 @@ them, so a paused placement resumed from ``to_dict``/``from_dict`` continues exa
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -253,6 +254,8 @@ class Placement:
 
     The object is immutable and holds no learner data; ``PlacementState`` values carry each placement.
     Beliefs are cached per (seed, answers): each is a pure function of graph, items, config and state.
+    The cache is shared by the threads of a web server: a lock guards its reads and writes (two threads
+    may compute the same belief at once; both get the same numbers).
     """
 
     graph: SkillGraph
@@ -265,6 +268,7 @@ class Placement:
     _cache: dict[tuple[int, tuple[PlacementAnswer, ...]], _Belief] = field(
         init=False, repr=False, compare=False
     )
+    _cache_lock: threading.Lock = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "items", tuple(self.items))
@@ -282,6 +286,7 @@ class Placement:
         object.__setattr__(self, "_index", index)
         object.__setattr__(self, "_item_index", item_index)
         object.__setattr__(self, "_cache", {})
+        object.__setattr__(self, "_cache_lock", threading.Lock())
         model = ClosedStateModel(
             self.graph, offsets=self._offsets(), prior_sd=self.config.prior_sd, slope=self.config.prior_slope
         )
@@ -385,7 +390,8 @@ class Placement:
         give the same belief, paused and resumed or not.
         """
         key = (state.seed, state.answers)
-        cached = self._cache.get(key)
+        with self._cache_lock:
+            cached = self._cache.get(key)
         if cached is not None:
             return cached
         config = self.config
@@ -412,9 +418,10 @@ class Placement:
                 for sweep in range(config.move_sweeps):
                     chains = self._model.move(chains, log_ratio, rng, reverse=sweep % 2 == 1)
             belief = _Belief(chains=chains, weights=weights)
-        if len(self._cache) >= 256:
-            self._cache.pop(next(iter(self._cache)))
-        self._cache[key] = belief
+        with self._cache_lock:
+            if len(self._cache) >= 256:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = belief
         return belief
 
     def _log_ratio(self, answers: Sequence[PlacementAnswer]) -> FloatArray:
