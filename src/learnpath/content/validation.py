@@ -31,7 +31,6 @@ from learnpath.content.build import (
     build_step,
 )
 from learnpath.content.checking import AuthoringError, check_response
-from learnpath.content.graph import cycles
 from learnpath.content.limits import TEMPLATE_VALIDATION_SEEDS
 from learnpath.content.mathexpr import FUNCTIONS, UnreadableExpression, parse_expression
 from learnpath.content.model import Pack
@@ -41,6 +40,7 @@ from learnpath.content.schema_check import schema_problems
 from learnpath.content.templates import NOT_TEMPLATED, TemplateError, instantiate, placeholders
 from learnpath.content.text import normalize_text
 from learnpath.content.yaml_io import walk_scalars, walk_strings
+from learnpath.engine.graph_cycles import cycles
 
 #: The answer fields each type uses (anything else of ANSWER_FIELDS is reported as unused).
 ANSWER_FIELDS = (*ANSWER_KEYS, "feedback", "steps")

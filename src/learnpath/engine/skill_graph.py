@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from learnpath.engine.documents import check_document
+from learnpath.engine.graph_cycles import cycles
 
 FORMAT_VERSION = 1
 
@@ -105,19 +106,14 @@ class SkillGraph:
         return tuple(placed)
 
     def _find_cycle(self, stuck: set[str]) -> list[str]:
-        """A cycle among ``stuck`` (skills Kahn could not place): follow prerequisites until one repeats."""
-        start = min(stuck, key=self._index.__getitem__)
-        path = [start]
-        seen = {start: 0}
-        while True:
-            current = path[-1]
-            step = next(p for p in self._prerequisites[current] if p in stuck)
-            if step in seen:
-                cycle = [*path[seen[step] :], step]
-                # walking back along prerequisites; reverse so the arrows read "is a prerequisite of"
-                return cycle[::-1]
-            seen[step] = len(path)
-            path.append(step)
+        """A shortest cycle among ``stuck`` (skills Kahn could not place), its arrows reading "is a
+        prerequisite of", starting at the first-given skill of the first cyclic component."""
+        edges = {
+            skill.id: [d for d in self._dependents[skill.id] if d in stuck]
+            for skill in self.skills
+            if skill.id in stuck
+        }
+        return cycles(edges)[0]
 
     # -- lookups ---------------------------------------------------------------------------------------
 

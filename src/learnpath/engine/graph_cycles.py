@@ -1,4 +1,5 @@
-"""Prerequisite cycles, found without recursion so a long chain of skills cannot overflow the stack."""
+"""Directed-graph cycles (prerequisite cycles of a pack or a skill graph), found without recursion so a
+long chain of skills cannot overflow the stack."""
 
 from __future__ import annotations
 
