@@ -7,7 +7,7 @@ YAML loader (tests/content covers that) and can build broken packs on purpose.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -348,3 +348,13 @@ def build_pack() -> Any:
 def generated_documents() -> Any:
     """``generated_documents(course_id=..., skills=..., items_per_skill=...)``: a course of any size."""
     return wide_documents
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Every test starts with no failed-attempt counts (the cache lives in the test process)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

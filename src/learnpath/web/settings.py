@@ -15,7 +15,8 @@ Environment variables (all optional unless said otherwise):
 - ``CSRF_TRUSTED_ORIGINS``: comma-separated origins, for a reverse proxy on another scheme or port.
 - ``LEARNPATH_HTTPS``: ``1`` marks cookies Secure; default on outside the demo. Set ``0`` to serve plain
   HTTP on a school LAN.
-- ``LEARNPATH_BEHIND_PROXY``: ``1`` trusts ``X-Forwarded-Proto`` from a TLS-terminating proxy.
+- ``LEARNPATH_BEHIND_PROXY``: ``1`` trusts ``X-Forwarded-Proto`` from a TLS-terminating proxy, and the
+  last address of ``X-Forwarded-For`` (the one the proxy appended) as the client's for sign-in limits.
 - ``LEARNPATH_STATIC_ROOT``: where ``collectstatic`` writes (default ``<data dir>/static`` when present).
 - ``LEARNPATH_LOG_LEVEL``: level of the ``learnpath`` loggers (default ``INFO``).
 - ``LEARNPATH_CLOCK_OFFSET_DAYS``: demo, DEBUG and tests only: the practice clock runs this many days ahead.
@@ -159,6 +160,10 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds only short-lived counters (learnpath.web.throttle: failed sign-ins and codes). Memory of
+# the one process `learnpath serve` runs is enough; several processes would need a shared cache here.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "learnpath"}}
+
 # --- Accounts and sessions ------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:sign-in"
@@ -183,7 +188,8 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
-if _flag("LEARNPATH_BEHIND_PROXY"):
+BEHIND_PROXY = _flag("LEARNPATH_BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

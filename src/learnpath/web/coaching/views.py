@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from learnpath.web import throttle
 from learnpath.web.accounts import api as accounts_api
 from learnpath.web.agency import api as agency_api
 from learnpath.web.coaching import access, selectors, services
@@ -79,9 +80,16 @@ def class_join(request: HttpRequest) -> HttpResponse:
     """A learner joins a class with its code."""
     if not access.access_is_learner(request.user):
         raise Http404("Only learners join classes with a code.")
+    who = str(request.user.pk)
+    try:
+        throttle.check(throttle.JOIN_CODE_PER_USER, who, "join codes")
+    except throttle.Throttled as error:
+        messages.error(request, str(error))
+        return redirect("coaching:classes")
     try:
         klass = services.class_join(learner=request.user, code=request.POST.get("code", ""))
     except services.CoachingError as error:
+        throttle.failed(throttle.JOIN_CODE_PER_USER, who)
         messages.error(request, str(error))
     else:
         messages.success(request, f"You joined {klass.name}.")

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from learnpath.web import throttle
 from learnpath.web.accounts import api as accounts_api
 from learnpath.web.agency import api as agency_api
 from learnpath.web.coaching import api as coaching_api
@@ -74,6 +75,12 @@ def guardian_home(request: HttpRequest) -> HttpResponse:
     if not _is_role(request.user, "guardian"):
         raise Http404("This page is for guardians.")
     if request.method == "POST":
+        who = str(request.user.pk)
+        try:
+            throttle.check(throttle.GUARDIAN_CODE_PER_USER, who, "codes")
+        except throttle.Throttled as error:
+            messages.error(request, str(error))
+            return redirect("guardians:home")
         try:
             learner_id = services.link_code_redeem(
                 guardian=request.user,
@@ -82,6 +89,7 @@ def guardian_home(request: HttpRequest) -> HttpResponse:
                 relationship=request.POST.get("relationship", ""),
             )
         except services.GuardianLinkError as error:
+            throttle.failed(throttle.GUARDIAN_CODE_PER_USER, who)
             messages.error(request, str(error))
             return redirect("guardians:home")
         messages.success(request, "Linked. You can now follow their progress.")
