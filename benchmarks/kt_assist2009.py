@@ -314,13 +314,13 @@ def markdown_section(
     lines += [f"- {'met' if ok else '**not met**'}: {what} — {value}" for what, value, ok in checks]
     lines += [
         "",
-        "Timings are noisy: this machine has 2 cores shared with other engineers' test runs while "
-        "the benchmark ran, so wall-clock seconds are inflated; CPU seconds of the benchmark process "
-        "are given beside them (NumPy may use both cores, so CPU seconds can exceed wall seconds on "
-        "an idle machine). pyBKT 1.4.3 runs in its own process as pip installs it here (its "
-        "pure-Python E-step, parallel=False), with one fit per skill (num_fits=1; its default is 5, "
-        "learnpath's BKT uses 4 restarts), on the folds and protocols named in the targets: it needs "
-        "about half an hour of wall time per fold on this machine. Peak MB is the peak resident memory "
+        "Timings: the machine has 2 cores; pyBKT runs in a second process beside learnpath's models "
+        "(one core each), and nothing else ran on purpose, though the machine is shared. Wall-clock "
+        "seconds are the targets' measure; CPU seconds of the evaluating process are given beside them. "
+        "LogisticKT's fit runs BLAS on one thread (docs/learner-model.md). pyBKT 1.4.3 runs in its own "
+        "process as pip installs it here (its pure-Python E-step, parallel=False), with one fit per "
+        "skill (num_fits=1; its default is 5, learnpath's BKT uses 4 restarts), on the folds and "
+        "protocols named in the targets. Peak MB is the peak resident memory "
         "of the evaluating process. ECE is pooled "
         "over folds, 10 equal-width bins. Reference points (AUC, ASSISTments 2009 with one row per answer): "
         "AKT-R 0.7866 (AKT paper), IEKT 0.7861 and AKT 0.7853 (pyKT benchmark).",
