@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import scipy.optimize
+from immutables import Map
 
 from learnpath.engine.answers import Answer, AnswerLog, as_answer_log
 from learnpath.engine.learner_model import NotFittedError, check_format
@@ -37,12 +37,13 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-_NO_SKILLS: Mapping[str, Any] = MappingProxyType({})
+_NO_SKILLS: Map[str, Any] = Map()
 
 
 class EloState(NamedTuple):
-    """A learner's overall ability, per-skill offsets, and answer counts (for the step size). Its dicts
-    are never written after construction (a named tuple: built on every answer, and cheaply)."""
+    """A learner's overall ability, per-skill offsets, and answer counts (for the step size). The maps
+    are persistent (``immutables.Map``), so an update touches only the answer's skills; plain dicts are
+    accepted too and converted on the first update. A named tuple: built on every answer, and cheaply."""
 
     ability: float = 0.0
     answers: int = 0
@@ -65,8 +66,8 @@ class EloState(NamedTuple):
         return cls(
             float(document["ability"]),
             int(document["answers"]),
-            {str(k): float(v) for k, v in document["skill_ability"].items()},
-            {str(k): int(v) for k, v in document["skill_answers"].items()},
+            Map({str(k): float(v) for k, v in document["skill_ability"].items()}),
+            Map({str(k): int(v) for k, v in document["skill_answers"].items()}),
         )
 
 
@@ -206,14 +207,15 @@ class EloModel:
         if difficulty is None:
             difficulty = self.difficulty(answer.item, skills)
         error = (1.0 if answer.correct else 0.0) - _sigmoid(ability + offset / len(skills) - difficulty)
-        skill_ability = dict(old_ability)
-        skill_answers = dict(old_answers)
+        skill_ability = old_ability if isinstance(old_ability, Map) else Map(old_ability)
+        skill_answers = old_answers if isinstance(old_answers, Map) else Map(old_answers)
         share = self.skill_k / len(skills)
         decay = self.decay
         for skill in skills:
             count = skill_answers.get(skill, 0)
-            skill_ability[skill] = skill_ability.get(skill, 0.0) + share / (1.0 + decay * count) * error
-            skill_answers[skill] = count + 1
+            step = share / (1.0 + decay * count) * error
+            skill_ability = skill_ability.set(skill, skill_ability.get(skill, 0.0) + step)
+            skill_answers = skill_answers.set(skill, count + 1)
         ability += self.k / (1.0 + decay * answers) * error
         return EloState(ability, answers + 1, skill_ability, skill_answers)
 

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from immutables import Map
+
 # Exponential moving averages of correctness: of all answers, and per skill (decay per answer).
 LEARNER_DECAYS = (0.5, 0.8, 0.95)
 SKILL_DECAYS = (0.5, 0.85)
@@ -48,6 +50,7 @@ NEW_SKILL = SkillRecord(0, 0, -1, (0.0,) * len(SKILL_DECAYS), 0, 0, 0.0, 0, 0)
 
 
 _NO_ENTRIES: Mapping[Any, Any] = MappingProxyType({})
+_NO_SKILLS: Map[str, SkillRecord] = Map()
 
 
 class LearnerHistory(NamedTuple):
@@ -63,7 +66,9 @@ class LearnerHistory(NamedTuple):
     streak: int = 0
     residual: float = 0.0  # sum of (correct - P(correct) from the item's difficulty alone)
     residual_ema: float = 0.0
-    skills: Mapping[str, SkillRecord] = _NO_ENTRIES
+    # a persistent map (a hash array mapped trie): an answer's new history shares all but the answered
+    # skills' entries with the old one, so the update is O(skills of the item), not O(skills practised)
+    skills: Mapping[str, SkillRecord] = _NO_SKILLS
     # the most recently answered items, oldest first, at most RECENT_ITEMS: repeats of an item come soon
     # after the first attempt, and a bounded table keeps the update O(skills of the item)
     items: Mapping[str, ItemRecord] = _NO_ENTRIES
@@ -96,20 +101,22 @@ class LearnerHistory(NamedTuple):
             streak=int(document["streak"]),
             residual=float(document["residual"]),
             residual_ema=float(document["residual_ema"]),
-            skills={
-                str(skill): SkillRecord(
-                    int(a),
-                    int(s),
-                    int(p),
-                    tuple(float(x) for x in e),
-                    int(r),
-                    int(k),
-                    float(res),
-                    int(ba),
-                    int(bs),
-                )
-                for skill, (a, s, p, e, r, k, res, ba, bs) in document["skills"].items()
-            },
+            skills=Map(
+                {
+                    str(skill): SkillRecord(
+                        int(a),
+                        int(s),
+                        int(p),
+                        tuple(float(x) for x in e),
+                        int(r),
+                        int(k),
+                        float(res),
+                        int(ba),
+                        int(bs),
+                    )
+                    for skill, (a, s, p, e, r, k, res, ba, bs) in document["skills"].items()
+                }
+            ),
             items={str(item): ItemRecord(int(a), int(s), bool(c)) for item, a, s, c in document["items"]},
         )
 
@@ -311,20 +318,25 @@ def combination_key(skills: tuple[str, ...]) -> str:
 def advance(
     history: LearnerHistory, item: str, skills: tuple[str, ...], correct: bool, item_p: float
 ) -> LearnerHistory:
-    """The history after one more answer; ``history`` is left as it was (its dicts are copied).
+    """The history after one more answer; ``history`` is left as it was. O(skills of the item): the
+    per-skill map is persistent (the new one shares every other skill's entry with the old one) and the
+    recent-items table has at most RECENT_ITEMS entries.
 
     ``item_p`` is P(correct) on the item from its difficulty alone; ``correct - item_p`` accumulates into
     the learner's online ability, overall and per skill (an Elo-like residual).
     """
     answers, successes, ema, recent, streak, residual_sum, residual_ema, old_skills, old_items = history
     residual = (1.0 if correct else 0.0) - item_p
-    skill_map = dict(old_skills)
-    get = skill_map.get
+    skill_map = old_skills if isinstance(old_skills, Map) else Map(old_skills)
     for skill in skills:
-        skill_map[skill] = next_skill(get(skill, NEW_SKILL), correct, answers, residual)
+        skill_map = skill_map.set(
+            skill, next_skill(skill_map.get(skill, NEW_SKILL), correct, answers, residual)
+        )
     if len(skills) > 1:
         combo = combination_key(skills)
-        skill_map[combo] = next_skill(get(combo, NEW_SKILL), correct, answers, residual)
+        skill_map = skill_map.set(
+            combo, next_skill(skill_map.get(combo, NEW_SKILL), correct, answers, residual)
+        )
     return LearnerHistory(
         *next_learner_scalars(
             answers, successes, ema, recent, streak, residual_sum, residual_ema, correct, residual
