@@ -317,6 +317,8 @@ def markdown_section(
         "Timings: the machine has 2 cores; pyBKT runs in a second process beside learnpath's models "
         "(one core each), and nothing else ran on purpose, though the machine is shared. Wall-clock "
         "seconds are the targets' measure; CPU seconds of the evaluating process are given beside them. "
+        "Updates per second: the fastest of three passes of `update` over a fold's first 50,000 test "
+        "answers (timeit's convention); fit seconds: one fit per fold. "
         "LogisticKT's fit runs BLAS on one thread (docs/learner-model.md). pyBKT 1.4.3 runs in its own "
         "process as pip installs it here (its pure-Python E-step, parallel=False), with one fit per "
         "skill (num_fits=1; its default is 5, learnpath's BKT uses 4 restarts), on the folds and "

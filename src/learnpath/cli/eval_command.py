@@ -38,6 +38,7 @@ from learnpath.engine.metrics import calibration
 
 FOLD_FILE = re.compile(r"^(?P<dataset>.*?)_?(?P<part>train|valid|test)(?P<fold>\d+)\.csv(?:\.gz)?$")
 UPDATE_SAMPLE = 50_000  # online updates timed per model and fold
+UPDATE_PASSES = 3  # passes over them; the fastest counts
 
 
 def open_text(path: Path) -> TextIO:
@@ -101,19 +102,29 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def time_updates(model: Any, log: AnswerLog, limit: int = UPDATE_SAMPLE) -> tuple[float, float]:
-    """Online updates per second, by the wall clock and per CPU second of this process:
-    ``model.update`` over the first ``limit`` answers of ``log``, each learner's state kept in a dict."""
+def time_updates(
+    model: Any, log: AnswerLog, limit: int = UPDATE_SAMPLE, passes: int = UPDATE_PASSES
+) -> tuple[float, float]:
+    """Online updates per second, by the wall clock and per CPU second of this process: ``model.update``
+    over the first ``limit`` answers of ``log``, each learner's state kept in a dict, from fresh states
+    on each of ``passes`` passes; the fastest pass counts (the convention of Python's timeit: other
+    processes only ever add time, so the fastest pass is the best measure of the code)."""
     answers = [log.answer(k) for k in range(min(limit, len(log)))]
     learners = [answer.learner for answer in answers]
-    states: dict[str, Any] = {}
     initial = model.initial_state()
-    started = time.perf_counter()
-    cpu_started = time.process_time()
-    for learner, answer in zip(learners, answers, strict=True):
-        states[learner] = model.update(states.get(learner, initial), answer)
-    elapsed = time.perf_counter() - started
-    cpu = time.process_time() - cpu_started
+    best: tuple[float, float] | None = None
+    for _ in range(max(1, passes)):
+        states: dict[str, Any] = {}
+        started = time.perf_counter()
+        cpu_started = time.process_time()
+        for learner, answer in zip(learners, answers, strict=True):
+            states[learner] = model.update(states.get(learner, initial), answer)
+        elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        if best is None or elapsed < best[0]:
+            best = (elapsed, cpu)
+    assert best is not None
+    elapsed, cpu = best
     return (
         len(answers) / elapsed if elapsed > 0 else float("inf"),
         len(answers) / cpu if cpu > 0 else float("inf"),
