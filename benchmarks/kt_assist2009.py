@@ -1,6 +1,6 @@
 """Benchmark: learnpath's learner models on the AKT ASSISTments 2009 folds, with pyBKT as the peer.
 
-    .venv/bin/python benchmarks/kt_assist2009.py            # everything (about an hour on 2 busy cores)
+    .venv/bin/python benchmarks/kt_assist2009.py            # everything (about 15 minutes on 2 cores)
     .venv/bin/python benchmarks/kt_assist2009.py --folds 1  # a quick look
 
 Prints the protocol and, per model and protocol, AUC, accuracy, RMSE, log loss (mean ± sd over the 5
