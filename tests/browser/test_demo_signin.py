@@ -60,3 +60,22 @@ def test_signed_out_visitor_cannot_see_courses(page: Page, demo_server: Any) -> 
     pack = load_pack(DEMO_PACK_PATH)
     page.goto(f"{demo_server.url}/")
     expect(page.get_by_role("link", name=pack.meta.title)).to_have_count(0)
+
+
+def test_too_many_wrong_passwords_hold_the_account_and_say_how_long(
+    page: Page, demo_server: Any, shot: Callable[[str], Path]
+) -> None:
+    # an account name of its own, so the demo accounts other tests use are not held
+    page.goto(demo_server.url + "/accounts/sign-in/")
+    for _ in range(10):
+        page.get_by_label(re.compile("username", re.I)).fill("someone-guessing")
+        page.get_by_label(re.compile("password", re.I)).fill("not-the-password")
+        with page.expect_navigation():
+            page.get_by_role("button", name=re.compile(r"sign in", re.I)).click()
+    expect(page.get_by_role("alert")).to_contain_text("do not match an account")
+    page.get_by_label(re.compile("password", re.I)).fill("another-guess")
+    page.get_by_role("button", name=re.compile(r"sign in", re.I)).click()
+    held = page.get_by_test_id("sign-in-throttled")
+    expect(held).to_contain_text(re.compile(r"Too many wrong passwords for this account.*wait 1[45] minutes"))
+    expect(page.get_by_label(re.compile("username", re.I))).to_have_value("someone-guessing")
+    shot("05-sign-in-held")
