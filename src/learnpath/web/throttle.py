@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -61,6 +62,17 @@ def check(limit: Limit, who: str, what: str) -> None:
     since = cache.get(since_key)
     left = limit.window if since is None else since + limit.window - time.time()
     raise Throttled(what, max(left, 1.0))
+
+
+def held(request: HttpRequest, limit: Limit, who: str, what: str) -> bool:
+    """For a page that reports through messages: True (with the wait as an error message) if ``who``
+    has used up ``limit``'s failures, so the caller stops before checking the secret."""
+    try:
+        check(limit, who, what)
+    except Throttled as error:
+        messages.error(request, str(error))
+        return True
+    return False
 
 
 def failed(limit: Limit, who: str) -> None:

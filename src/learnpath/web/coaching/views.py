@@ -81,10 +81,7 @@ def class_join(request: HttpRequest) -> HttpResponse:
     if not access.access_is_learner(request.user):
         raise Http404("Only learners join classes with a code.")
     who = str(request.user.pk)
-    try:
-        throttle.check(throttle.JOIN_CODE_PER_USER, who, "join codes")
-    except throttle.Throttled as error:
-        messages.error(request, str(error))
+    if throttle.held(request, throttle.JOIN_CODE_PER_USER, who, "join codes"):
         return redirect("coaching:classes")
     try:
         klass = services.class_join(learner=request.user, code=request.POST.get("code", ""))

@@ -76,10 +76,7 @@ def guardian_home(request: HttpRequest) -> HttpResponse:
         raise Http404("This page is for guardians.")
     if request.method == "POST":
         who = str(request.user.pk)
-        try:
-            throttle.check(throttle.GUARDIAN_CODE_PER_USER, who, "codes")
-        except throttle.Throttled as error:
-            messages.error(request, str(error))
+        if throttle.held(request, throttle.GUARDIAN_CODE_PER_USER, who, "codes"):
             return redirect("guardians:home")
         try:
             learner_id = services.link_code_redeem(
