@@ -54,7 +54,7 @@ _NO_SKILLS: Map[str, SkillRecord] = Map()
 
 
 class LearnerHistory(NamedTuple):
-    """Counters of one learner's past answers. Dicts here are never written after construction.
+    """Counters of one learner's past answers. Its tables are never written after construction.
 
     A named tuple rather than a frozen dataclass: it is built on every answer, and a tuple is built in
     a third of the time (the online update is budgeted in microseconds)."""

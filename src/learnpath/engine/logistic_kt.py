@@ -302,11 +302,10 @@ class LogisticKT:
     def _expand(self, dense: FloatArray) -> FloatArray:
         """Append one-hot bins of a few key features (the model's only non-linearity in them)."""
         assert self.bin_edges_ is not None
-        blocks = [dense]
-        for column, edges in zip(_BINNED, self.bin_edges_, strict=True):
-            which = np.searchsorted(edges, dense[:, column], side="right")
-            blocks.append((which[:, None] == np.arange(1, len(edges) + 1)[None, :]).astype(np.float64))
-        return np.hstack(blocks)
+        rows, cols = self._bin_positions(dense)
+        ones = np.zeros((len(dense), sum(len(edges) for edges in self.bin_edges_)))
+        ones[rows, cols] = 1.0
+        return np.hstack([dense, ones])
 
     def _set_item_rates(self) -> None:
         assert self.item_successes_ is not None
