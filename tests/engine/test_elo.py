@@ -49,5 +49,5 @@ def test_elo_update_moves_ability_towards_the_answer() -> None:
     after = model.update(state, Answer("l", "i", ("s",), True))
     # error 0.5, step k / (1 + 0) = 0.8
     assert after.ability == pytest.approx(0.4)
-    assert after.skill_ability["s"] == pytest.approx(0.4)
+    assert after.skill("s") == (pytest.approx(0.4), 1)
     assert state.ability == 0.0

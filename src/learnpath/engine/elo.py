@@ -37,37 +37,49 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-_NO_SKILLS: Map[str, Any] = Map()
+# builds a named tuple without its generated ``__new__`` (a Python function around this call)
+_build = tuple.__new__
+
+# A learner's ability offset on one skill and their number of answers on it (for the step size). A plain
+# tuple: one is built on every answer, and a tuple subclass costs four times as much to build and free.
+EloSkill = tuple[float, int]
+_NEW_SKILL: EloSkill = (0.0, 0)
+_NO_SKILLS: Map[str, EloSkill] = Map()
 
 
 class EloState(NamedTuple):
-    """A learner's overall ability, per-skill offsets, and answer counts (for the step size). The maps
-    are persistent (``immutables.Map``), so an update touches only the answer's skills; plain dicts are
-    accepted too and converted on the first update. A named tuple: built on every answer, and cheaply."""
+    """A learner's overall ability and answer count, and per skill an ``EloSkill`` (offset, answers).
+
+    The map is persistent (``immutables.Map``), so an update touches only the answer's skills; a plain
+    dict is accepted too and converted on the first update."""
 
     ability: float = 0.0
     answers: int = 0
-    skill_ability: Mapping[str, float] = _NO_SKILLS
-    skill_answers: Mapping[str, int] = _NO_SKILLS
+    skills: Mapping[str, EloSkill] = _NO_SKILLS
+
+    def skill(self, skill: str) -> EloSkill:
+        return self.skills.get(skill, _NEW_SKILL)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": 1,
             "ability": self.ability,
             "answers": self.answers,
-            "skill_ability": dict(self.skill_ability),
-            "skill_answers": dict(self.skill_answers),
+            "skill_ability": {skill: offset for skill, (offset, _) in self.skills.items()},
+            "skill_answers": {skill: answers for skill, (_, answers) in self.skills.items()},
         }
 
     @classmethod
     def from_dict(cls, document: Mapping[str, Any]) -> EloState:
         if document.get("version") != 1:
             raise ValueError(f"EloState: unsupported version {document.get('version')!r}")
+        abilities, answers = document["skill_ability"], document["skill_answers"]
+        if set(abilities) != set(answers):
+            raise ValueError("EloState: skill_ability and skill_answers must name the same skills")
         return cls(
             float(document["ability"]),
             int(document["answers"]),
-            Map({str(k): float(v) for k, v in document["skill_ability"].items()}),
-            Map({str(k): int(v) for k, v in document["skill_answers"].items()}),
+            Map({str(k): (float(v), int(answers[k])) for k, v in abilities.items()}),
         )
 
 
@@ -182,7 +194,8 @@ class EloModel:
         return EloState()
 
     def _logit(self, state: EloState, item: str, skills: tuple[str, ...]) -> float:
-        offset = sum(state.skill_ability.get(s, 0.0) for s in skills) / len(skills)
+        table = state.skills
+        offset = sum(table.get(s, _NEW_SKILL)[0] for s in skills) / len(skills)
         return state.ability + offset - self.difficulty(item, skills)
 
     def predict_correct(self, state: EloState, item: str, skills: tuple[str, ...]) -> float:
@@ -198,26 +211,35 @@ class EloModel:
         skills = answer.skills
         if not skills:
             raise ValueError(f"item {answer.item!r} names no skill")
-        ability, answers, old_ability, old_answers = state
-        offset = 0.0
-        for skill in skills:
-            offset += old_ability.get(skill, 0.0)
         known = self.item_difficulty_
         difficulty = known.get(answer.item) if known is not None else None
         if difficulty is None:
             difficulty = self.difficulty(answer.item, skills)
-        error = (1.0 if answer.correct else 0.0) - _sigmoid(ability + offset / len(skills) - difficulty)
-        skill_ability = old_ability if isinstance(old_ability, Map) else Map(old_ability)
-        skill_answers = old_answers if isinstance(old_answers, Map) else Map(old_answers)
-        share = self.skill_k / len(skills)
+        return self.step(state, skills, answer.correct, difficulty)
+
+    def step(self, state: EloState, skills: tuple[str, ...], correct: bool, difficulty: float) -> EloState:
+        """The state after an answer to an item of ``difficulty`` tagged with ``skills`` (at least one);
+        ``state`` is not changed. O(skills of the item): the map is persistent."""
+        ability, answers, table = state
+        if type(table) is not Map:
+            table = Map(table)
         decay = self.decay
-        for skill in skills:
-            count = skill_answers.get(skill, 0)
-            step = share / (1.0 + decay * count) * error
-            skill_ability = skill_ability.set(skill, skill_ability.get(skill, 0.0) + step)
-            skill_answers = skill_answers.set(skill, count + 1)
+        if len(skills) == 1:  # most answers: one look-up and one write
+            skill = skills[0]
+            offset, count = table.get(skill, _NEW_SKILL)
+            error = (1.0 if correct else 0.0) - _sigmoid(ability + offset - difficulty)
+            table = table.set(skill, (offset + self.skill_k / (1.0 + decay * count) * error, count + 1))
+        else:
+            offset = 0.0
+            for skill in skills:
+                offset += table.get(skill, _NEW_SKILL)[0]
+            error = (1.0 if correct else 0.0) - _sigmoid(ability + offset / len(skills) - difficulty)
+            share = self.skill_k / len(skills) * error
+            for skill in skills:
+                offset, count = table.get(skill, _NEW_SKILL)
+                table = table.set(skill, (offset + share / (1.0 + decay * count), count + 1))
         ability += self.k / (1.0 + decay * answers) * error
-        return EloState(ability, answers + 1, skill_ability, skill_answers)
+        return _build(EloState, (ability, answers + 1, table))
 
     def predict_sequential(self, events: AnswerLog | Iterable[Answer]) -> FloatArray:
         log = as_answer_log(events)

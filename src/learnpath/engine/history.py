@@ -26,27 +26,28 @@ RECENT_BITS = 3  # the last answers whose correctness is a feature
 STREAK_CAP = 10
 
 
-class SkillRecord(NamedTuple):
-    """One learner's history on one skill."""
+# The per-skill and per-item records are plain tuples, not named tuples: one of each is built on every
+# answer, and building and freeing a tuple subclass costs four times as much (the online update is
+# budgeted in microseconds). Their fields, in order:
+#
+# SkillRecord, one learner's history on one skill:
+#   attempts, successes,
+#   last_position    the learner's answer count when the skill was last practised,
+#   ema              raw EMA sums, one per SKILL_DECAYS (bias-corrected when read),
+#   recent           bit k: correctness of the (k+1)-th most recent answer on the skill,
+#   streak           > 0: that many correct in a row; < 0: that many wrong in a row,
+#   residual         sum of (correct - P(correct) from the item's difficulty alone),
+#   block_attempts   answers in the current unbroken run of answers on this skill, block_successes.
+SkillRecord = tuple[int, int, int, tuple[float, float], int, int, float, int, int]
+# ItemRecord, one learner's history on one item: attempts, successes, last_correct.
+ItemRecord = tuple[int, int, bool]
 
-    attempts: int
-    successes: int
-    last_position: int  # the learner's answer count when the skill was last practised
-    ema: tuple[float, ...]  # raw EMA sums, one per SKILL_DECAYS (bias-corrected when read)
-    recent: int  # bit k: correctness of the (k+1)-th most recent answer on the skill
-    streak: int  # > 0: that many correct in a row; < 0: that many wrong in a row
-    residual: float  # sum of (correct - P(correct) from the item's difficulty alone)
-    block_attempts: int  # answers in the current unbroken run of answers on this skill
-    block_successes: int
+NEW_SKILL: SkillRecord = (0, 0, -1, (0.0, 0.0), 0, 0, 0.0, 0, 0)
+assert len(NEW_SKILL[3]) == len(SKILL_DECAYS)
 
-
-class ItemRecord(NamedTuple):
-    attempts: int
-    successes: int
-    last_correct: bool
-
-
-NEW_SKILL = SkillRecord(0, 0, -1, (0.0,) * len(SKILL_DECAYS), 0, 0, 0.0, 0, 0)
+# The learner's state is a named tuple, built on every answer too: its generated ``__new__`` is a Python
+# function around ``tuple.__new__``, and calling the latter directly builds it in half the time.
+_build = tuple.__new__
 
 
 _NO_ENTRIES: Mapping[Any, Any] = MappingProxyType({})
@@ -84,9 +85,9 @@ class LearnerHistory(NamedTuple):
             "residual": self.residual,
             "residual_ema": self.residual_ema,
             "skills": {
-                skill: [*record[:3], list(record.ema), *record[4:]] for skill, record in self.skills.items()
+                skill: [*record[:3], list(record[3]), *record[4:]] for skill, record in self.skills.items()
             },
-            "items": [[item, r.attempts, r.successes, r.last_correct] for item, r in self.items.items()],
+            "items": [[item, *record] for item, record in self.items.items()],
         }
 
     @classmethod
@@ -103,11 +104,11 @@ class LearnerHistory(NamedTuple):
             residual_ema=float(document["residual_ema"]),
             skills=Map(
                 {
-                    str(skill): SkillRecord(
+                    str(skill): (
                         int(a),
                         int(s),
                         int(p),
-                        tuple(float(x) for x in e),
+                        (float(e[0]), float(e[1])),
                         int(r),
                         int(k),
                         float(res),
@@ -117,7 +118,7 @@ class LearnerHistory(NamedTuple):
                     for skill, (a, s, p, e, r, k, res, ba, bs) in document["skills"].items()
                 }
             ),
-            items={str(item): ItemRecord(int(a), int(s), bool(c)) for item, a, s, c in document["items"]},
+            items={str(item): (int(a), int(s), bool(c)) for item, a, s, c in document["items"]},
         )
 
 
@@ -180,20 +181,21 @@ SKILL_FEATURES = (
 
 def skill_features(record: SkillRecord, position: int) -> list[float]:
     """Features of one skill's history for an answer at ``position`` (the learner's answer count)."""
-    attempts, successes = record.attempts, record.successes
+    attempts, successes, last_position, ema, recent, streak, residual, block_attempts, block_successes = (
+        record
+    )
     failures = attempts - successes
     if attempts:
-        gap = position - record.last_position  # 1 = the skill was practised on the answer before
+        gap = position - last_position  # 1 = the skill was practised on the answer before
         gap_features = [math.log1p(gap), 1.0 if gap == 1 else 0.0, 1.0 if gap <= 5 else 0.0]
     else:
         gap_features = [0.0, 0.0, 0.0]
-    streak = record.streak
-    if attempts and position - record.last_position == 1:
-        block_failures = record.block_attempts - record.block_successes
+    if attempts and position - last_position == 1:
+        block_failures = block_attempts - block_successes
         block_features = [
-            math.log1p(record.block_attempts),
-            math.log((record.block_successes + 1.0) / (block_failures + 1.0)),
-            math.log1p(attempts - record.block_attempts),
+            math.log1p(block_attempts),
+            math.log((block_successes + 1.0) / (block_failures + 1.0)),
+            math.log1p(attempts - block_attempts),
         ]
     else:
         block_features = [0.0, 0.0, math.log1p(attempts)]
@@ -204,12 +206,12 @@ def skill_features(record: SkillRecord, position: int) -> list[float]:
         math.log((successes + 1.0) / (failures + 1.0)),
         1.0 if attempts else 0.0,
         *gap_features,
-        *_ema_read(record.ema, SKILL_DECAYS, attempts),
-        *_bits(record.recent, attempts),
+        *_ema_read(ema, SKILL_DECAYS, attempts),
+        *_bits(recent, attempts),
         math.log1p(max(streak, 0)),
         math.log1p(max(-streak, 0)),
         1.0 if streak >= 3 else 0.0,  # ASSISTments skill builders end at three right in a row
-        record.residual / (attempts + ABILITY_PRIOR),
+        residual / (attempts + ABILITY_PRIOR),
         *block_features,
     ]
 
@@ -220,12 +222,8 @@ ITEM_FEATURES = ("item_log_attempts", "item_successes", "item_seen", "item_last_
 def item_features(record: ItemRecord | None) -> list[float]:
     if record is None:
         return [0.0, 0.0, 0.0, 0.0]
-    return [
-        math.log1p(record.attempts),
-        float(record.successes),
-        1.0,
-        1.0 if record.last_correct else -1.0,
-    ]
+    attempts, successes, last_correct = record
+    return [math.log1p(attempts), float(successes), 1.0, 1.0 if last_correct else -1.0]
 
 
 _SD0, _SD1 = SKILL_DECAYS
@@ -243,7 +241,7 @@ def next_skill(record: SkillRecord, correct: bool, position: int, residual: floa
         y = 0.0
         streak = max(streak - 1, -STREAK_CAP) if streak < 0 else -1
     continues = position - last_position == 1
-    return SkillRecord(
+    return (
         attempts + 1,
         successes + correct,
         position,
@@ -262,12 +260,12 @@ RECENT_ITEMS = 16
 def push_item(recent: Mapping[Any, ItemRecord], item: Any, correct: bool) -> dict[Any, ItemRecord]:
     """The recent-items table after an answer to ``item`` (a new dict; oldest first, at most
     RECENT_ITEMS entries): the item moves to the end, the least recently answered item drops out."""
-    table = dict(recent)
+    # dict.copy clones the hash table as it is; dict(table) re-inserts every entry once the table has
+    # had a deletion, which is always so here (four times slower)
+    table = recent.copy() if type(recent) is dict else dict(recent)
     record = table.pop(item, None)
     table[item] = (
-        ItemRecord(1, int(correct), correct)
-        if record is None
-        else ItemRecord(record.attempts + 1, record.successes + correct, correct)
+        (1, int(correct), correct) if record is None else (record[0] + 1, record[1] + correct, correct)
     )
     if len(table) > RECENT_ITEMS:
         del table[next(iter(table))]
@@ -337,10 +335,13 @@ def advance(
         skill_map = skill_map.set(
             combo, next_skill(skill_map.get(combo, NEW_SKILL), correct, answers, residual)
         )
-    return LearnerHistory(
-        *next_learner_scalars(
-            answers, successes, ema, recent, streak, residual_sum, residual_ema, correct, residual
+    return _build(
+        LearnerHistory,
+        (
+            *next_learner_scalars(
+                answers, successes, ema, recent, streak, residual_sum, residual_ema, correct, residual
+            ),
+            skill_map,
+            push_item(old_items, item, correct),
         ),
-        skill_map,
-        push_item(old_items, item, correct),
     )

@@ -528,19 +528,25 @@ class LogisticKT:
 
     def update(self, state: LearnerHistory, answer: Answer) -> LearnerHistory:
         """The learner's history after ``answer``; ``state`` is not changed. O(skills of the item)
-        counter updates, plus a shallow copy of the learner's per-skill and per-item tables."""
-        key = (answer.item, answer.skills)
-        item_p = self._item_p_cache.get(key)
-        if item_p is None:
+        counter updates (``history.advance``)."""
+        item, skills = answer.item, answer.skills
+        return advance(state, item, skills, answer.correct, self.item_p(item, skills))
+
+    def item_p(self, item: str, skills: tuple[str, ...]) -> float:
+        """P(correct) on ``item`` from its smoothed training success rate alone (an item unseen in
+        training: its skills' rate); the online ability's reference point (``history.advance``)."""
+        key = (item, skills)
+        p = self._item_p_cache.get(key)
+        if p is None:
             self._check()
             assert self.item_index_ is not None
             assert self.skill_index_ is not None
             item_logit = self._item_rate_logit(
-                self.item_index_.get(answer.item), [self.skill_index_.get(s, -1) for s in answer.skills], None
+                self.item_index_.get(item), [self.skill_index_.get(s, -1) for s in skills], None
             )
             # a cache of a pure function of the fitted parameters, so it changes no result
-            item_p = self._item_p_cache[key] = _p_of_logit(item_logit)
-        return advance(state, answer.item, answer.skills, answer.correct, item_p)
+            p = self._item_p_cache[key] = _p_of_logit(item_logit)
+        return p
 
     def predict_correct(self, state: LearnerHistory, item: str, skills: tuple[str, ...]) -> float:
         """P(the learner answers ``item``, tagged with ``skills``, correctly next)."""

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from learnpath.engine.answers import Answer, AnswerLog, as_answer_log
 from learnpath.engine.elo import EloModel, EloState
-from learnpath.engine.history import LearnerHistory
+from learnpath.engine.history import LearnerHistory, advance
 from learnpath.engine.learner_model import NotFittedError, check_format
 from learnpath.engine.logistic_kt import LogisticKT
 
@@ -31,6 +31,8 @@ FloatArray = npt.NDArray[np.float64]
 MODEL_NAME = "stacked-kt"
 FORMAT_VERSION = 1
 _CLIP = 1e-6
+# builds a named tuple without its generated ``__new__`` (a Python function around this call)
+_build = tuple.__new__
 
 
 def _logit(p: FloatArray) -> FloatArray:
@@ -76,6 +78,7 @@ class StackedKT:
         self.elo = elo
         self.logistic_: LogisticKT | None = None
         self.elo_: EloModel | None = None
+        self._item_cache: dict[str, tuple[tuple[str, ...], float, float]] = {}
 
     def get_params(self) -> dict[str, Any]:
         return {"weights": list(self.weights)}
@@ -84,9 +87,13 @@ class StackedKT:
         log = as_answer_log(events)
         logistic = LogisticKT(**self.logistic.get_params()) if self.logistic else LogisticKT()
         elo = EloModel(**self.elo.get_params()) if self.elo else EloModel()
-        self.logistic_ = logistic.fit(log)
-        self.elo_ = elo.fit(log)
+        self._set_fitted(logistic.fit(log), elo.fit(log))
         return self
+
+    def _set_fitted(self, logistic: LogisticKT, elo: EloModel) -> None:
+        self.logistic_ = logistic
+        self.elo_ = elo
+        self._item_cache = {}
 
     def _models(self) -> tuple[LogisticKT, EloModel]:
         if self.logistic_ is None or self.elo_ is None:
@@ -110,11 +117,33 @@ class StackedKT:
         return StackedState()
 
     def update(self, state: StackedState, answer: Answer) -> StackedState:
-        """Both models' states after ``answer``; ``state`` is not changed."""
-        logistic, elo = self.logistic_, self.elo_
-        if logistic is None or elo is None:
-            raise NotFittedError("StackedKT is not fitted yet: call fit(events) before predicting")
-        return StackedState(logistic.update(state.history, answer), elo.update(state.elo, answer))
+        """Both models' states after ``answer``; ``state`` is not changed.
+
+        The same steps as ``LogisticKT.update`` and ``EloModel.update``, with the item's parameters of
+        both models read from one cache (one look-up per answer instead of two)."""
+        item, skills, correct = answer.item, answer.skills, answer.correct
+        params = self._item_cache.get(item)
+        if params is None or params[0] != skills:
+            params = self._item_cache[item] = self._item_params(item, skills)
+        elo = self.elo_
+        assert elo is not None  # a cached entry exists only once fitted
+        history, elo_state = state
+        return _build(
+            StackedState,
+            (
+                advance(history, item, skills, correct, params[1]),
+                elo.step(elo_state, skills, correct, params[2]),
+            ),
+        )
+
+    def _item_params(self, item: str, skills: tuple[str, ...]) -> tuple[tuple[str, ...], float, float]:
+        """The item's parameters in both models (cached by ``update``: pure functions of the fitted
+        parameters, so the cache changes no result). Keyed by the item, whose skills are compared: a
+        string key hashes faster than an (item, skills) tuple."""
+        logistic, elo = self._models()
+        if not skills:
+            raise ValueError(f"item {item!r} names no skill")
+        return skills, logistic.item_p(item, skills), elo.difficulty(item, skills)
 
     def predict_correct(self, state: StackedState, item: str, skills: tuple[str, ...]) -> float:
         logistic, elo = self._models()
@@ -146,6 +175,5 @@ class StackedKT:
         check_format(document, MODEL_NAME, FORMAT_VERSION)
         weights = document["params"]["weights"]
         model = cls(weights=(float(weights[0]), float(weights[1]), float(weights[2])))
-        model.logistic_ = LogisticKT.from_dict(document["logistic"])
-        model.elo_ = EloModel.from_dict(document["elo"])
+        model._set_fitted(LogisticKT.from_dict(document["logistic"]), EloModel.from_dict(document["elo"]))
         return model

@@ -341,8 +341,7 @@ def _observe(
     elo_before = EloState(
         state.ability,
         state.ability_answers,
-        {s: state.skills[s].ability for s in skills if s in state.skills},
-        {s: state.skills[s].answers for s in skills if s in state.skills},
+        {s: (state.skills[s].ability, state.skills[s].answers) for s in skills if s in state.skills},
     )
     elo_after = model.elo.update(elo_before, answer)
     state.ability, state.ability_answers = elo_after.ability, elo_after.answers
@@ -358,11 +357,8 @@ def _observe(
         progress = entry.progress.after_answer(
             correct=unaided, p_mastered=bkt_after.mastery[skill], now=now, rule=RULE
         )
-        state.skills[skill] = SkillEntry(
-            progress=progress,
-            ability=elo_after.skill_ability.get(skill, 0.0),
-            answers=elo_after.skill_answers.get(skill, 0),
-        )
+        ability, answers = elo_after.skill(skill)
+        state.skills[skill] = SkillEntry(progress=progress, ability=ability, answers=answers)
         state.changed_skills.add(skill)
         name = model.skill_name(skill)
         schedule = state.schedules.get(skill)

@@ -33,8 +33,7 @@ def item_predictions(state: LearnerState, model: CourseModel) -> dict[str, dict[
     elo = EloState(
         state.ability,
         state.ability_answers,
-        {skill: entry.ability for skill, entry in state.skills.items()},
-        {skill: entry.answers for skill, entry in state.skills.items()},
+        {skill: (entry.ability, entry.answers) for skill, entry in state.skills.items()},
     )
     predictions: dict[str, dict[str, float]] = {}
     for item in model.items.values():
