@@ -1,0 +1,53 @@
+"""StackedKT's own online update: the same steps as its two models' updates, with one cache."""
+
+from __future__ import annotations
+
+from learnpath.engine.answers import Answer, AnswerLog
+from learnpath.engine.elo import EloModel
+from learnpath.engine.logistic_kt import LogisticKT
+from learnpath.engine.stacked_kt import StackedKT
+
+
+def _model() -> StackedKT:
+    return StackedKT(logistic=LogisticKT(max_iter=40), elo=EloModel(max_iter=40))
+
+
+def _assert_same_as_the_components(model: StackedKT, answers: list[Answer]) -> None:
+    assert model.logistic_ is not None
+    assert model.elo_ is not None
+    state = model.initial_state()
+    for answer in answers:
+        after = model.update(state, answer)
+        assert after.history == model.logistic_.update(state.history, answer)
+        assert after.elo == model.elo_.update(state.elo, answer)
+        state = after
+
+
+def test_update_matches_the_two_models_updates_for_every_kind_of_item(
+    small_split: tuple[AnswerLog, AnswerLog],
+) -> None:
+    train, test = small_split
+    model = _model().fit(train)
+    known = test.answers()[:40]
+    item, skills = known[0].item, known[0].skills
+    other_skill = next(a.skills[0] for a in known if a.skills[0] != skills[0])
+    answers = [
+        *known,
+        Answer("new-learner", "never-seen-item", (skills[0],), True),
+        Answer("new-learner", "never-seen-item", ("never-seen-skill",), False),
+        # the same item id tagged with other skills: the cache is keyed by item and must not reuse them
+        Answer("new-learner", item, (other_skill,), True),
+        Answer("new-learner", item, (skills[0], other_skill), False),
+        Answer("new-learner", item, skills, True),
+    ]
+    _assert_same_as_the_components(model, answers)
+
+
+def test_a_refit_replaces_the_cached_item_parameters(small_split: tuple[AnswerLog, AnswerLog]) -> None:
+    train, test = small_split
+    model = _model().fit(train)
+    answers = test.answers()[:40]
+    _assert_same_as_the_components(model, answers)
+    # fit on other data: the item difficulties change, and update must use the new ones
+    model.fit(test)
+    _assert_same_as_the_components(model, answers)
