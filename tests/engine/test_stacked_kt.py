@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from learnpath.engine.answers import Answer, AnswerLog
 from learnpath.engine.elo import EloModel
 from learnpath.engine.logistic_kt import LogisticKT
-from learnpath.engine.stacked_kt import StackedKT
+from learnpath.engine.stacked_kt import StackedKT, StackedState
 
 
 def _model() -> StackedKT:
@@ -51,3 +55,23 @@ def test_a_refit_replaces_the_cached_item_parameters(small_split: tuple[AnswerLo
     # fit on other data: the item difficulties change, and update must use the new ones
     model.fit(test)
     _assert_same_as_the_components(model, answers)
+
+
+def test_malformed_state_documents_are_refused_with_a_reason(
+    small_split: tuple[AnswerLog, AnswerLog],
+) -> None:
+    model = _model().fit(small_split[0])
+    state = model.initial_state()
+    for answer in small_split[1].answers()[:10]:
+        state = model.update(state, answer)
+    document = json.loads(json.dumps(state.to_dict()))
+    elo = document["elo"]
+    skill = next(iter(elo["skill_answers"]))
+    del elo["skill_answers"][skill]
+    with pytest.raises(ValueError, match="must name the same skills"):
+        StackedState.from_dict(document)
+    document = json.loads(json.dumps(state.to_dict()))
+    record = next(iter(document["history"]["skills"].values()))
+    record[3] = [0.5]  # one moving average where there are two
+    with pytest.raises(ValueError, match="moving averages"):
+        StackedState.from_dict(document)

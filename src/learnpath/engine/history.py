@@ -43,7 +43,6 @@ SkillRecord = tuple[int, int, int, tuple[float, float], int, int, float, int, in
 ItemRecord = tuple[int, int, bool]
 
 NEW_SKILL: SkillRecord = (0, 0, -1, (0.0, 0.0), 0, 0, 0.0, 0, 0)
-assert len(NEW_SKILL[3]) == len(SKILL_DECAYS)
 
 # The learner's state is a named tuple, built on every answer too: its generated ``__new__`` is a Python
 # function around ``tuple.__new__``, and calling the latter directly builds it in half the time.
@@ -94,6 +93,11 @@ class LearnerHistory(NamedTuple):
     def from_dict(cls, document: Mapping[str, Any]) -> LearnerHistory:
         if document.get("version") != 1:
             raise ValueError(f"LearnerHistory: unsupported version {document.get('version')!r}")
+        for skill, record in document["skills"].items():
+            if len(record) != 9 or len(record[3]) != len(SKILL_DECAYS):
+                raise ValueError(
+                    f"LearnerHistory: skill {skill!r} needs 9 fields with {len(SKILL_DECAYS)} moving averages"
+                )
         return cls(
             answers=int(document["answers"]),
             successes=int(document["successes"]),
