@@ -33,6 +33,7 @@ from learnpath.cli.eval_command import (
     format_table,
     has_problem_line,
     json_safe,
+    plus_minus,
     read_fold_files,
     write_calibration_plot,
 )
@@ -304,7 +305,7 @@ def markdown_section(
             else f"{r['updates_per_second']:,.0f} / {r['updates_per_cpu_second']:,.0f}"
         )
         lines.append(
-            f"| {r['protocol']} | {name} | {r['auc_mean']:.4f} ± {r['auc_sd']:.4f} | {r['acc_mean']:.4f} | "
+            f"| {r['protocol']} | {name} | {plus_minus(r['auc_mean'], r['auc_sd'])} | {r['acc_mean']:.4f} | "
             f"{r['rmse_mean']:.4f} | {r['logloss_mean']:.4f} | {r['ece']:.4f} | {r['fit_seconds']:.1f} / "
             f"{r['fit_seconds_max']:.1f}; {r['fit_cpu_seconds']:.1f} | {ups} |"
         )

@@ -89,3 +89,13 @@ def test_eval_reports_a_bad_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
             stream.write("1,5\n3,4\n7,8\n1,x\n")
     assert main(["eval", "--data", str(tmp_path), "--models", "bkt"]) == 1
     assert "line 4: correctness" in capsys.readouterr().err
+
+
+def test_one_fold_has_no_spread_and_says_so(
+    folds: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results.json"
+    assert main(["eval", "--data", str(folds), "--folds", "1", "--json", str(out), "--models", "elo"]) == 0
+    assert "± n/a" in capsys.readouterr().out
+    runs = json.loads(out.read_text())["runs"]
+    assert all(run["n_folds"] == 1 and run["auc_sd"] is None for run in runs)

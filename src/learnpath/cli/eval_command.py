@@ -244,6 +244,12 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def plus_minus(mean: float, sd: float | None) -> str:
+    """``mean ± sd``; ``mean ± n/a`` where the spread is undefined (one fold)."""
+    spread = f"{sd:.4f}" if sd is not None and np.isfinite(sd) else "n/a"
+    return f"{mean:.4f} ± {spread}"
+
+
 def format_table(records: Sequence[dict[str, Any]]) -> Iterator[str]:
     yield (
         f"{'protocol':<12}{'model':<16}{'AUC':>17}{'accuracy':>17}{'RMSE':>17}{'log loss':>17}"
@@ -253,9 +259,12 @@ def format_table(records: Sequence[dict[str, Any]]) -> Iterator[str]:
         name = r["model"] + (" *" if r["default"] else "")
         yield (
             f"{r['protocol']:<12}{name:<16}"
-            f"{r['auc_mean']:>9.4f} ± {r['auc_sd']:.4f}{r['acc_mean']:>9.4f} ± {r['acc_sd']:.4f}"
-            f"{r['rmse_mean']:>9.4f} ± {r['rmse_sd']:.4f}{r['logloss_mean']:>9.4f} ± {r['logloss_sd']:.4f}"
-            f"{r['ece']:>8.4f}{r['fit_seconds']:>8.1f}{r['updates_per_second']:>12,.0f}{r['peak_memory_mb']:>9.0f}"
+            + "".join(
+                f"{plus_minus(r[f'{metric}_mean'], r[f'{metric}_sd']):>17}"
+                for metric in ("auc", "acc", "rmse", "logloss")
+            )
+            + f"{r['ece']:>8.4f}{r['fit_seconds']:>8.1f}"
+            + f"{r['updates_per_second']:>12,.0f}{r['peak_memory_mb']:>9.0f}"
         )
 
 

@@ -82,10 +82,10 @@ def score(y: npt.ArrayLike, p: npt.ArrayLike) -> dict[str, float]:
 
 
 def summarise(per_fold: list[dict[str, float]]) -> dict[str, float]:
-    """Mean and sample standard deviation over folds of each metric."""
+    """Mean and sample standard deviation over folds of each metric (NaN for one fold: undefined)."""
     out: dict[str, float] = {}
     for key in per_fold[0]:
         values = np.array([fold[key] for fold in per_fold], dtype=np.float64)
         out[f"{key}_mean"] = float(values.mean())
-        out[f"{key}_sd"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+        out[f"{key}_sd"] = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
     return out
