@@ -75,3 +75,18 @@ def test_malformed_state_documents_are_refused_with_a_reason(
     record[3] = [0.5]  # one moving average where there are two
     with pytest.raises(ValueError, match="moving averages"):
         StackedState.from_dict(document)
+
+
+def test_unknown_item_ids_do_not_grow_the_caches(small_split: tuple[AnswerLog, AnswerLog]) -> None:
+    train, test = small_split
+    model = _model().fit(train)
+    assert model.logistic_ is not None
+    state = model.initial_state()
+    for answer in test.answers()[:20]:
+        state = model.update(state, answer)
+    known = len(model._item_cache), len(model.logistic_._item_p_cache)
+    assert known[0] > 0
+    skill = test.answers()[0].skills[0]
+    for k in range(500):  # a stream of ids no training answer had, as a hostile client might send
+        state = model.update(state, Answer("l", f"unknown-{k}", (skill,), k % 2 == 0))
+    assert (len(model._item_cache), len(model.logistic_._item_p_cache)) == known

@@ -168,7 +168,8 @@ class LogisticKT:
         self.slope_coef_: FloatArray | None = None  # (len(SLOPE_SOURCES), n_skills)
         self.bin_edges_: list[FloatArray] | None = None
         self.typical_item_: dict[str, str] | None = None
-        self._item_p_cache: dict[tuple[str, tuple[str, ...]], float] = {}
+        # item id -> (skills, P(correct) from the item alone), for items seen in training only
+        self._item_p_cache: dict[str, tuple[tuple[str, ...], float]] = {}
         self.n_iter_: int | None = None
 
     # ------------------------------------------------------------------ fitting
@@ -535,17 +536,21 @@ class LogisticKT:
     def item_p(self, item: str, skills: tuple[str, ...]) -> float:
         """P(correct) on ``item`` from its smoothed training success rate alone (an item unseen in
         training: its skills' rate); the online ability's reference point (``history.advance``)."""
-        key = (item, skills)
-        p = self._item_p_cache.get(key)
-        if p is None:
-            self._check()
-            assert self.item_index_ is not None
-            assert self.skill_index_ is not None
-            item_logit = self._item_rate_logit(
-                self.item_index_.get(item), [self.skill_index_.get(s, -1) for s in skills], None
-            )
-            # a cache of a pure function of the fitted parameters, so it changes no result
-            p = self._item_p_cache[key] = _p_of_logit(item_logit)
+        cached = self._item_p_cache.get(item)
+        if cached is not None and cached[0] == skills:
+            return cached[1]
+        self._check()
+        assert self.item_index_ is not None
+        assert self.skill_index_ is not None
+        model_item = self.item_index_.get(item)
+        p = _p_of_logit(
+            self._item_rate_logit(model_item, [self.skill_index_.get(s, -1) for s in skills], None)
+        )
+        # a cache of a pure function of the fitted parameters, so it changes no result; keyed by the item
+        # (a string hashes faster than an (item, skills) tuple) and kept for training items only, so that
+        # a stream of unknown item ids cannot grow it
+        if model_item is not None:
+            self._item_p_cache[item] = (skills, p)
         return p
 
     def predict_correct(self, state: LearnerHistory, item: str, skills: tuple[str, ...]) -> float:

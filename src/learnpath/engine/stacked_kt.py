@@ -124,7 +124,7 @@ class StackedKT:
         item, skills, correct = answer.item, answer.skills, answer.correct
         params = self._item_cache.get(item)
         if params is None or params[0] != skills:
-            params = self._item_cache[item] = self._item_params(item, skills)
+            params = self._item_params(item, skills)
         elo = self.elo_
         assert elo is not None  # a cached entry exists only once fitted
         history, elo_state = state
@@ -137,13 +137,17 @@ class StackedKT:
         )
 
     def _item_params(self, item: str, skills: tuple[str, ...]) -> tuple[tuple[str, ...], float, float]:
-        """The item's parameters in both models (cached by ``update``: pure functions of the fitted
-        parameters, so the cache changes no result). Keyed by the item, whose skills are compared: a
-        string key hashes faster than an (item, skills) tuple."""
+        """The item's parameters in both models, cached for ``update`` as ``LogisticKT.item_p`` caches its
+        own: pure functions of the fitted parameters (the cache changes no result), keyed by the item with
+        its skills compared, and kept for training items only (unknown ids cannot grow it)."""
         logistic, elo = self._models()
         if not skills:
             raise ValueError(f"item {item!r} names no skill")
-        return skills, logistic.item_p(item, skills), elo.difficulty(item, skills)
+        params = skills, logistic.item_p(item, skills), elo.difficulty(item, skills)
+        assert logistic.item_index_ is not None
+        if item in logistic.item_index_:
+            self._item_cache[item] = params
+        return params
 
     def predict_correct(self, state: StackedState, item: str, skills: tuple[str, ...]) -> float:
         logistic, elo = self._models()
