@@ -2,6 +2,14 @@
 
     .venv/bin/python benchmarks/kt_assist2009.py            # everything (about 25 minutes on 2 cores)
     .venv/bin/python benchmarks/kt_assist2009.py --folds 1  # a quick look
+    .venv/bin/python benchmarks/kt_assist2009.py --tune item-rates logistic confirm bkt blend
+    .venv/bin/python benchmarks/kt_assist2009.py --tune blend-weights   # StackedKT.DEFAULT_WEIGHTS
+    .venv/bin/python benchmarks/kt_assist2009.py --fit-scaling 100000 300000 600000 900000
+
+``--tune`` scores candidate hyperparameters on an inner split by learner of fold 1's train file only
+(``TUNING_FILES`` in learnpath.cli.eval_command; it refuses to run if one has a test file's content) and
+writes benchmarks/results/kt_assist2009_tuning.json; docs/decisions/0022-honest-tuning.md has the
+outcome. ``--fit-scaling`` times the default model's fit at several log sizes (whole learners resampled).
 
 Prints the protocol and, per model and protocol, AUC, accuracy, RMSE, log loss (mean ± sd over the 5
 folds), calibration error, fit seconds, online updates per second; runs pyBKT 1.4.3 (in its own virtual
@@ -27,17 +35,23 @@ from typing import Any
 import numpy as np
 
 from learnpath.cli.eval_command import (
+    TUNING_FILES,
     Run,
     evaluate,
     find_folds,
     format_table,
     has_problem_line,
     json_safe,
+    peak_memory_mb,
     plus_minus,
     read_fold_files,
+    tuning_files_that_are_test_files,
     write_calibration_plot,
 )
+from learnpath.engine.answers import AnswerLog
+from learnpath.engine.bkt import BKT
 from learnpath.engine.datasets import expand_multi_skill_answers
+from learnpath.engine.elo import EloModel
 from learnpath.engine.evaluation import (
     PROTOCOL_TEXT,
     PROTOCOLS,
@@ -46,6 +60,8 @@ from learnpath.engine.evaluation import (
     score,
     standard_models,
 )
+from learnpath.engine.logistic_kt import LogisticKT, learner_draws
+from learnpath.engine.stacked_kt import StackedKT
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "kt" / "assist2009_akt_folds"
@@ -350,6 +366,282 @@ def update_benchmarks_md(section: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+# ---------------------------------------------------------------- tuning on training data only (--tune)
+
+TUNE_SEED = 2009  # the inner split's seed (learnpath.engine.logistic_kt.learner_draws)
+TUNE_HELD_SHARE = 0.2  # the share of fold 1's training learners held out
+TUNE_RESULTS = ROOT / "benchmarks" / "results" / "kt_assist2009_tuning.json"
+OLD_BLEND_WEIGHTS = (0.745, 0.219, 0.028)  # the constants chosen on valid_1 (= test_2) before issue 10
+
+
+class LeaveOneOutLogisticKT(LogisticKT):
+    """LogisticKT as it was before issue 10, for comparison only: each training answer's item rate left
+    its own label out, which tells the fit the label (docs/decisions/0022-honest-tuning.md)."""
+
+    def _training_item_rates(self, log: AnswerLog) -> tuple[np.ndarray, np.ndarray]:
+        assert self.item_successes_ is not None
+        assert self.item_attempts_ is not None
+        assert self.skill_rate_ is not None
+        y = log.correct.astype(np.float64)
+        counts = log.n_skills_per_answer
+        answer_of_entry = np.repeat(np.arange(len(log)), counts)
+        prior = np.bincount(answer_of_entry, weights=self.skill_rate_[log.skill], minlength=len(log)) / counts
+        successes = self.item_successes_[log.item] - y
+        attempts = self.item_attempts_[log.item] - 1.0
+        a = self.prior_strength
+        rate = (successes + a * prior) / (attempts + a)
+        return np.log(rate / (1.0 - rate)), np.log1p(attempts)
+
+
+class UnscaledOutOfFoldLogisticKT(LogisticKT):
+    """Out-of-fold item rates without scaling the other folds' counts to the whole log's size."""
+
+    _scale_out_of_fold = False
+
+
+def tuning_split() -> tuple[AnswerLog, AnswerLog]:
+    """Fold 1's train file only (``TUNING_FILES``), collapsed, split by learner: about 80 % of its learners
+    to fit on, 20 % held out and predicted sequentially. No valid or test file is read."""
+    clashes = tuning_files_that_are_test_files(DATA)
+    if clashes:
+        raise SystemExit(f"refusing to tune: tuning files with a test file's content: {clashes}")
+    paths = [DATA / name for name in TUNING_FILES]
+    log = apply_protocol(read_fold_files(paths, has_problem_line(paths[0])), "collapsed")
+    held = (learner_draws(log, TUNE_SEED) < TUNE_HELD_SHARE)[log.learner]
+    return log.select(~held), log.select(held)
+
+
+def tuning_candidates(groups: list[str]) -> list[tuple[str, str, Any]]:
+    """(group, label, make) for each candidate setting; the first of each group is today's default."""
+    out: list[tuple[str, str, Any]] = []
+    if "item-rates" in groups:
+        out += [
+            ("item-rates", "out of fold by learner, K=10, counts scaled (default)", LogisticKT),
+            (
+                "item-rates",
+                "out of fold by learner, K=5, counts scaled",
+                lambda: LogisticKT(item_rate_folds=5),
+            ),
+            (
+                "item-rates",
+                "out of fold by learner, K=5, unscaled",
+                lambda: UnscaledOutOfFoldLogisticKT(item_rate_folds=5),
+            ),
+            ("item-rates", "in-sample, one rate per item (K=1)", lambda: LogisticKT(item_rate_folds=1)),
+            ("item-rates", "leave-one-out (before issue 10; leaks)", LeaveOneOutLogisticKT),
+        ]
+    if "logistic" in groups:
+        defaults = LogisticKT().get_params()
+        out.append(("logistic", "defaults", LogisticKT))
+        for name, values in (
+            ("max_iter", (300, 800)),
+            ("item_l2", (2.5, 10.0)),
+            ("skill_l2", (1.0, 4.0)),
+            ("dense_l2", (0.1, 0.4)),
+            ("prior_strength", (5.0, 20.0)),
+        ):
+            for value in values:
+                params = {**defaults, name: value}
+                out.append(("logistic", f"{name}={value}", lambda params=params: LogisticKT(**params)))
+    if "confirm" in groups:  # the winners of "logistic" together, against the defaults before them
+        out += [
+            ("confirm", "defaults (skill_l2=4.0, dense_l2=0.4)", LogisticKT),
+            (
+                "confirm",
+                "skill_l2=2.0, dense_l2=0.2 (before)",
+                lambda: LogisticKT(skill_l2=2.0, dense_l2=0.2),
+            ),
+        ]
+    if "bkt" in groups:
+        for forgetting in (False, True):
+            group = "bkt-forgetting" if forgetting else "bkt"
+            for bound in (0.5, 0.3, 0.4, 0.45):
+                out.append(
+                    (
+                        group,
+                        f"max_guess = max_slip = {bound}" + (" (default)" if bound == 0.5 else ""),
+                        lambda bound=bound, forgetting=forgetting: BKT(
+                            forgetting=forgetting, max_guess=bound, max_slip=bound, random_state=0
+                        ),
+                    )
+                )
+    if "blend" in groups:
+        out += [
+            (
+                "blend",
+                "weights chosen by fit on its own training learners (StackedKT(weights=None))",
+                lambda: StackedKT(weights=None),
+            ),
+            ("blend", f"fixed default weights {StackedKT.DEFAULT_WEIGHTS}", StackedKT),
+            (
+                "blend",
+                f"fixed weights {OLD_BLEND_WEIGHTS} (chosen on valid_1 = test_2)",
+                lambda: StackedKT(weights=OLD_BLEND_WEIGHTS),
+            ),
+            ("blend", "elo alone", EloModel),
+        ]
+    return out
+
+
+def derive_blend_weights() -> int:
+    """StackedKT's default weights: its own in-fit choice (``StackedKT._choose_weights``: fit both models on
+    80 % of the learners, regress the other 20 %'s answers on their sequential predictions) run once on
+    fold 1's train file only (``TUNING_FILES``, collapsed)."""
+    clashes = tuning_files_that_are_test_files(DATA)
+    if clashes:
+        raise SystemExit(f"refusing to tune: tuning files with a test file's content: {clashes}")
+    paths = [DATA / name for name in TUNING_FILES]
+    log = apply_protocol(read_fold_files(paths, has_problem_line(paths[0])), "collapsed")
+    weights = StackedKT(weights=None)._choose_weights(log)
+    print(
+        f"blend weights on {', '.join(TUNING_FILES)} ({len(log):,} answers): "
+        f"{tuple(round(w, 3) for w in weights)} (unrounded {weights})"
+    )
+    return 0
+
+
+def tune(groups: list[str]) -> int:
+    """Score candidate hyperparameters on the inner split of fold 1's train file (``tuning_split``)."""
+    if groups == ["blend-weights"]:
+        return derive_blend_weights()
+    train, held = tuning_split()
+    y = held.correct.astype(np.float64)
+    print(
+        f"Tuning data: {', '.join(TUNING_FILES)} only (collapsed), split by learner "
+        f"(seed {TUNE_SEED}): {len(train):,} answers of {len(np.unique(train.learner))} learners to fit on, "
+        f"{len(held):,} answers of {len(np.unique(held.learner))} learners held out, each predicted from "
+        "that learner's earlier answers only",
+        flush=True,
+    )
+    rows: list[dict[str, Any]] = []
+    for group, label, make in tuning_candidates(groups):
+        model = make()
+        started = time.perf_counter()
+        model.fit(train)
+        fit_seconds = time.perf_counter() - started
+        p = model.predict_sequential(held)
+        scores = score(y, p)
+        row = {"group": group, "setting": label, "fit_seconds": fit_seconds, **scores}
+        if isinstance(model, StackedKT):
+            row["weights"] = list(model.weights_)
+        if isinstance(model, LogisticKT):
+            row["n_iter"] = model.n_iter_
+        rows.append(row)
+        print(
+            f"{group:<15} {label:<62} AUC {scores['auc']:.5f}  log loss {scores['logloss']:.5f}  "
+            f"ECE {scores['ece']:.4f}  fit {fit_seconds:6.1f} s"
+            + (
+                f"  weights {tuple(round(w, 3) for w in model.weights_)}"
+                if isinstance(model, StackedKT)
+                else ""
+            ),
+            flush=True,
+        )
+    previous = json.loads(TUNE_RESULTS.read_text(encoding="utf-8")) if TUNE_RESULTS.exists() else {}
+    kept = [row for row in previous.get("rows", []) if row["group"] not in groups]
+    document = {
+        "data": list(TUNING_FILES),
+        "split": {"seed": TUNE_SEED, "held_share": TUNE_HELD_SHARE, "protocol": "collapsed"},
+        "train_answers": len(train),
+        "held_answers": len(held),
+        "rows": kept + rows,
+    }
+    TUNE_RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    TUNE_RESULTS.write_text(json.dumps(json_safe(document), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {TUNE_RESULTS}")
+    return 0
+
+
+# ---------------------------------------------------------------- fit time against log size (--fit-scaling)
+
+
+def resampled_log(log: AnswerLog, answers: int, seed: int = 0) -> AnswerLog:
+    """About ``answers`` answers: whole learners of ``log`` drawn with replacement, each draw a learner of
+    its own (a new id), so the result is a log of that size with the original's statistics."""
+    rng = np.random.default_rng(seed)
+    rows_of = np.split(np.argsort(log.learner, kind="stable"), np.cumsum(np.bincount(log.learner))[:-1])
+    rows_of = [rows for rows in rows_of if len(rows)]
+    picked: list[np.ndarray] = []
+    learner: list[np.ndarray] = []
+    total = 0
+    draw = 0
+    while total < answers:
+        rows = rows_of[int(rng.integers(len(rows_of)))]
+        rows = rows[: answers - total]
+        picked.append(rows)
+        learner.append(np.full(len(rows), draw, dtype=np.int64))
+        total += len(rows)
+        draw += 1
+    part = log.select(np.concatenate(picked))
+    return AnswerLog(
+        learner=np.concatenate(learner),
+        item=part.item.copy(),
+        skill_start=part.skill_start.copy(),
+        skill=part.skill.copy(),
+        correct=part.correct.copy(),
+        time=part.time.copy(),
+        learner_ids=tuple(f"r{k}" for k in range(draw)),
+        item_ids=part.item_ids,
+        skill_ids=part.skill_ids,
+    )
+
+
+def fit_scaling(sizes: list[int]) -> int:
+    """Fit seconds of the default model by log size, with Elo's fit and LogisticKT's featuriser timed
+    apart (the rest of the fit is LogisticKT's L-BFGS), and the fit with ``max_answers=300000``."""
+    folds = find_folds(DATA)
+    with_problems = has_problem_line(folds[0].test[0])
+    source = apply_protocol(
+        read_fold_files([path for fold in folds for path in fold.test], with_problems), "collapsed"
+    )
+    print(f"Source: the five test files, collapsed ({len(source):,} answers), learners resampled", flush=True)
+    rows = []
+    for size in sizes:
+        log = resampled_log(source, size)
+        started = time.perf_counter()
+        cpu_started = time.process_time()
+        stacked = StackedKT().fit(log)
+        stacked_seconds = time.perf_counter() - started
+        stacked_cpu = time.process_time() - cpu_started
+        logistic = stacked.logistic_
+        assert logistic is not None
+        started = time.perf_counter()
+        EloModel().fit(log)
+        elo_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        logistic._design(log, item_rates=logistic._training_item_rates(log))
+        design_seconds = time.perf_counter() - started
+        capped_seconds = float("nan")
+        if size > 300_000:
+            started = time.perf_counter()
+            StackedKT(max_answers=300_000).fit(log)
+            capped_seconds = time.perf_counter() - started
+        row = {
+            "answers": len(log),
+            "learners": len(log.learner_ids),
+            "stacked_kt_fit_seconds": stacked_seconds,
+            "stacked_kt_fit_cpu_seconds": stacked_cpu,
+            "elo_fit_seconds": elo_seconds,
+            "logistic_kt_design_seconds": design_seconds,
+            "logistic_kt_iterations": logistic.n_iter_,
+            "stacked_kt_max_answers_300000_fit_seconds": capped_seconds,
+            "peak_memory_mb": peak_memory_mb(),
+        }
+        rows.append(row)
+        print(
+            f"{len(log):>9,} answers: StackedKT fit {stacked_seconds:6.1f} s (CPU {stacked_cpu:.1f} s; "
+            f"Elo alone {elo_seconds:.1f} s, LogisticKT's featuriser alone {design_seconds:.1f} s, "
+            f"{logistic.n_iter_} L-BFGS iterations)"
+            + (f"; with max_answers=300000: {capped_seconds:.1f} s" if np.isfinite(capped_seconds) else "")
+            + f"; peak {peak_memory_mb():,.0f} MB",
+            flush=True,
+        )
+    path = ROOT / "benchmarks" / "results" / "kt_assist2009_fit_scaling.json"
+    path.write_text(json.dumps(json_safe({"rows": rows}), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
@@ -375,12 +667,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-write", action="store_true", help="print only; write no results, plot or BENCHMARKS.md"
     )
+    parser.add_argument(
+        "--tune",
+        nargs="+",
+        choices=["item-rates", "logistic", "confirm", "bkt", "blend", "blend-weights"],
+        help="score candidate hyperparameters on an inner split of fold 1's train file only, then stop",
+    )
+    parser.add_argument(
+        "--fit-scaling",
+        type=int,
+        nargs="+",
+        help="time the default model's fit at these log sizes, then stop",
+    )
     args = parser.parse_args(argv)
     if not DATA.exists():
         print(
             f"{DATA} is absent: this benchmark needs ../shared/data (see its PROVENANCE.md)", file=sys.stderr
         )
         return 2
+    if args.tune:
+        return tune(args.tune)
+    if args.fit_scaling:
+        return fit_scaling(args.fit_scaling)
     command = "python benchmarks/kt_assist2009.py" + (
         "" if args.folds == [1, 2, 3, 4, 5] else " --folds " + " ".join(map(str, args.folds))
     )

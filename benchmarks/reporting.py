@@ -20,11 +20,30 @@ BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
 sys.path.insert(0, str(ROOT / "src"))
 
 
+def commit() -> str:
+    """The commit the benchmark runs on (``+changes`` when the work tree differs from it)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "src", "benchmarks"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{head}+changes" if dirty else head
+
+
 def machine() -> dict[str, Any]:
     return {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
         "python": platform.python_version(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": commit(),
     }
 
 
@@ -34,7 +53,8 @@ def write_section(title: str, text: str) -> None:
     The file is read right before it is written, so sections other benchmarks wrote meanwhile stay.
     """
     heading = f"## {title}"
-    body = f"{heading}\n\n{text.strip()}\n"
+    stamp = f"Commit: `{commit()}`."
+    body = f"{heading}\n\n{stamp}\n\n{text.strip()}\n"
     current = BENCHMARKS_MD.read_text(encoding="utf-8") if BENCHMARKS_MD.is_file() else "# Benchmarks\n"
     pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
     if pattern.search(current):

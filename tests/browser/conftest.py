@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,3 +104,18 @@ def fresh_demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo
     """A demo of its own, for a test that needs the demo learner untouched (no practice, no placement)."""
     with running_demo(tmp_path_factory.mktemp("fresh-demo-data")) as server:
         yield server
+
+
+@pytest.fixture
+def sign_in_as() -> Any:
+    """``sign_in_as(page, server, role)``: sign in through the sign-in page as a demo account."""
+
+    def sign_in(page: Any, server: DemoServer, role: str) -> None:
+        username, password = server.accounts[role]
+        page.goto(server.url + "/accounts/sign-in/")
+        page.get_by_label(re.compile("username", re.I)).fill(username)
+        page.get_by_label(re.compile("password", re.I)).fill(password)
+        page.get_by_role("button", name=re.compile(r"sign in", re.I)).click()
+        page.wait_for_load_state()
+
+    return sign_in

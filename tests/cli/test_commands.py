@@ -15,7 +15,7 @@ from learnpath.cli.main import main
 from learnpath.content.demo import DEMO_PACK_PATH
 from learnpath.content.pack import dump_pack, load_pack
 
-COMMANDS = ("demo", "serve", "import", "export", "eval", "simulate", "rebuild-state")
+COMMANDS = ("demo", "serve", "import", "export", "eval", "simulate", "rebuild-state", "fit", "worker")
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

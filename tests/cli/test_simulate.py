@@ -17,17 +17,56 @@ def last_line(capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().out.strip().splitlines()[-1]
 
 
+PLACEMENT_LINE = (
+    r"placement: (0|1)\.\d{3} with \d+\.\d questions on 37 skills "
+    r"\(95 % CI \d\.\d{3} to \d\.\d{3}, (\d+) learners\)"
+)
+
+
 def test_placement_prints_its_last_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "placement", "--graph", "demo", "--learners", "2", "--questions", "4"]) == 0
     line = last_line(capsys)
-    assert re.fullmatch(r"placement: (0|1)\.\d{3} with \d+\.\d questions on 37 skills", line), line
+    match = re.fullmatch(PLACEMENT_LINE, line)
+    assert match, line
+    assert match.group(2) == "2"
+
+
+def test_placement_reports_each_population_and_the_first_last(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["simulate", "placement", "--graph", "demo", "--learners", "3", "--questions", "3"]
+    argv += ["--populations", "broken-prerequisites,noisy", "--item-parameters", "product"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert re.fullmatch(PLACEMENT_LINE, lines[-1]), lines[-1]
+    assert any(
+        line.startswith("  broken-prerequisites: missing prerequisites placed as known") for line in lines
+    )
+    assert f"  broken-prerequisites: {lines[-1]}" in lines
+    assert any(line.startswith("  noisy: placement: ") for line in lines)
+    assert any("slip 0.1 / guess 0.2 for every item" in line for line in lines)
+
+
+def test_an_unknown_population_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["simulate", "placement", "--graph", "demo", "--learners", "1", "--populations", "nobody"]
+    assert main(argv) == 2
+    assert "choose from default" in capsys.readouterr().err
 
 
 def test_practice_prints_its_last_line(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["simulate", "practice", "--graph", "demo", "--learners", "1", "--questions", "3"]
-    assert main(argv) == 0
+    argv = ["simulate", "practice", "--graph", "demo", "--learners", "3", "--questions", "3", "--cohort", "4"]
+    assert main([*argv, "--populations", "default"]) == 0
     line = last_line(capsys)
-    assert re.fullmatch(r"practice: -?\d+% fewer items than linear", line), line
+    pattern = (
+        r"practice: -?\d+\.\d % fewer items than (linear-\d-in-a-row|linear-learnpath-rule|learnpath) "
+        r"at (equal or better mastery and retention|LOWER mastery or retention than every fair baseline) "
+        r"\(95 % CI -?\d+\.\d to -?\d+\.\d, 3 learners\)"
+    )
+    assert re.fullmatch(pattern, line), line
+
+
+def test_practice_refuses_an_unknown_population(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["simulate", "practice", "--graph", "demo", "--learners", "1", "--populations", "martians"]
+    assert main(argv) == 1
+    assert "unknown population martians" in capsys.readouterr().err
 
 
 def test_the_same_seed_prints_the_same_numbers(capsys: pytest.CaptureFixture[str]) -> None:

@@ -64,14 +64,15 @@ def test_em_recovers_forgetting() -> None:
 
 
 def test_guess_and_slip_stay_within_bounds() -> None:
-    # data where a skill is mostly answered wrong by everyone: the bounds keep guess and slip <= 0.4
+    # data where a skill is mostly answered wrong by everyone: the bounds keep guess and slip <= 0.5
     truth = {"hard": BKTParams(p_init=0.05, p_learn=0.01, p_guess=0.05, p_slip=0.6)}
     log = simulate_bkt(truth, learners=300, answers_per_skill=10, seed=2)
     model = BKT(random_state=0)
-    assert model.max_guess == model.max_slip == 0.4
+    assert model.max_guess == model.max_slip == 0.5
     fitted = model.fit(log).skill_params("hard")
-    assert fitted.p_guess <= 0.4 + 1e-12
-    assert fitted.p_slip <= 0.4 + 1e-12
+    assert fitted.p_guess <= 0.5 + 1e-12
+    assert fitted.p_slip <= 0.5 + 1e-12
+    assert fitted.p_guess <= 1.0 - fitted.p_slip  # "mastered" never means "less likely right"
     assert fitted.p_slip > 0.3  # the bound binds: unbounded, EM would go further
     tighter = BKT(random_state=0, max_guess=0.2, max_slip=0.2).fit(log).skill_params("hard")
     assert tighter.p_slip <= 0.2 + 1e-12
@@ -97,3 +98,12 @@ def test_a_multi_skill_answer_updates_every_skill_and_averages_predictions() -> 
     assert after.mastery["x"] == pytest.approx(bkt_step(0.3, True, model.skill_params("x")))
     assert after.mastery["y"] == pytest.approx(bkt_step(0.6, True, model.skill_params("y")))
     assert state.mastery == {}
+
+
+def test_a_guess_rate_above_the_old_bound_is_recovered() -> None:
+    """Issue 10 re-checked the bound on training data only and moved it from 0.4 to 0.5: a skill whose
+    answers are guessed right 47 % of the time is no longer clipped to 0.4."""
+    truth = {"guessable": BKTParams(p_init=0.3, p_learn=0.2, p_guess=0.47, p_slip=0.1)}
+    log = simulate_bkt(truth, learners=1500, answers_per_skill=15, seed=13)
+    fitted = BKT(n_restarts=4, max_iter=200, tol=1e-8, random_state=0).fit(log).skill_params("guessable")
+    assert fitted.p_guess == pytest.approx(0.47, abs=0.04)

@@ -72,7 +72,38 @@ def test_expand_is_the_inverse_view_of_collapse() -> None:
 def test_three_line_akt_file() -> None:
     log = read_akt([("test2.csv", ["3", "7,7,8", "1,0,1"])], with_problems=False)
     assert len(log) == 3
-    assert log.answer(2) == Answer("3", "s8", ("8",), True)
+    # the first line is the sequence length, which names no learner: the block is a learner of its own
+    assert log.answer(2) == Answer("test2.csv:1", "s8", ("8",), True)
+
+
+def test_three_line_learners_of_equal_length_stay_apart() -> None:
+    # two learners with three answers each: read as one learner "3" before issue 10
+    lines = ["3", "7,7,8", "1,0,1", "3", "7,8,8", "0,0,1"]
+    log = read_akt([("test2.csv", lines)], with_problems=False)
+    assert log.learner_ids == ("test2.csv:1", "test2.csv:4")
+    assert np.bincount(log.learner).tolist() == [3, 3]
+
+
+def test_three_line_header_with_an_id_and_a_count_is_refused() -> None:
+    # "learner id, count" heads each block: read as learner "3" (the count) before issue 10
+    lines = ["82295,3", "7,7,8", "1,0,1", "82296,3", "7,8,8", "0,0,1"]
+    with pytest.raises(DataFormatError, match=r"^test2\.csv, line 1: .*sequence length") as caught:
+        read_akt([("test2.csv", lines)], with_problems=False)
+    assert "'82295,3'" in str(caught.value)
+
+
+def test_three_line_length_that_does_not_match_is_refused() -> None:
+    with pytest.raises(DataFormatError, match=r"^t\.csv, line 4: sequence length 5, but .* 2 answers"):
+        read_akt([("t.csv", ["1", "7", "1", "5", "7,8", "0,1"])], with_problems=False)
+
+
+def test_a_byte_order_mark_and_trailing_commas_are_accepted() -> None:
+    text = "\ufeff1,501,\n10,10,11,\n3,4,3,\n1,1,0,\n2,502,\n13,\n4,\n0,\n"
+    log = read_akt([("train1.csv", text.splitlines())])
+    assert log.learner_ids == ("501", "502")
+    assert len(log) == 4
+    three = read_akt([("t.csv", ["\ufeff2,", "7,8,", "1,0,"])], with_problems=False)
+    assert len(three) == 2
 
 
 def test_several_akt_files_form_one_log() -> None:

@@ -99,3 +99,85 @@ def test_one_fold_has_no_spread_and_says_so(
     assert "± n/a" in capsys.readouterr().out
     runs = json.loads(out.read_text())["runs"]
     assert all(run["n_folds"] == 1 and run["auc_sd"] is None for run in runs)
+
+
+def _folds_with_a_broken_test_fold(folder: Path, broken: str) -> Path:
+    """Two folds of the toy data; fold 2's test file is ``broken``: "empty", or "one-class" (all wrong)."""
+    log = simulate_bkt(SMALL_PARAMS, learners=24, answers_per_skill=6, seed=5)
+    learners = list(range(24))
+    write_akt(folder / "toy_train1.csv.gz", log, learners[8:])
+    write_akt(folder / "toy_test1.csv.gz", log, learners[:8])
+    write_akt(folder / "toy_train2.csv.gz", log, learners[:8] + learners[16:])
+    if broken == "empty":
+        with gzip.open(folder / "toy_test2.csv.gz", "wt") as stream:
+            stream.write("")
+    else:
+        lines = []
+        for learner in learners[8:16]:
+            n = int(np.sum(log.learner == learner))
+            lines += [
+                f"{learner},{9000 + learner}",
+                ",".join(["1"] * n),
+                ",".join(["2"] * n),
+                ",".join(["0"] * n),
+            ]
+        with gzip.open(folder / "toy_test2.csv.gz", "wt") as stream:
+            stream.write("\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("broken", "reason"), [("empty", "no answers"), ("one-class", "test answers are wrong")]
+)
+def test_a_test_fold_without_a_defined_auc_keeps_the_other_folds(
+    broken: str, reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "folds").mkdir()
+    folder = _folds_with_a_broken_test_fold(tmp_path / "folds", broken)
+    out = tmp_path / "results.json"
+    status = main(
+        ["eval", "--data", str(folder), "--json", str(out), "--models", "elo", "--protocols", "collapsed"]
+    )
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "fold 2 (collapsed): AUC n/a, " in printed
+    assert reason in printed
+    (run,) = json.loads(out.read_text())["runs"]
+    assert run["folds"] == [1, 2]
+    assert run["auc_per_fold"][0] is not None
+    assert 0.0 <= run["auc_per_fold"][0] <= 1.0
+    assert run["auc_per_fold"][1] is None
+    assert run["auc_mean"] == run["auc_per_fold"][0]
+    assert run["auc_folds"] == 1
+    assert reason in run["auc_undefined"]["2"]
+
+
+def test_a_byte_order_mark_in_a_fold_file_is_accepted(
+    folds: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for path in folds.iterdir():
+        if "1." in path.name:
+            with gzip.open(path, "rt") as stream:
+                text = stream.read()
+            with gzip.open(tmp_path / path.name, "wt", encoding="utf-8") as stream:
+                stream.write("\ufeff" + text.replace("\n", ",\n"))
+    plot = tmp_path / "plot" / "calibration.png"
+    status = main(
+        ["eval", "--data", str(tmp_path), "--models", "elo", "--protocols", "collapsed", "--plot", str(plot)]
+    )
+    assert status == 0
+    assert "fold 1 collapsed   elo" in capsys.readouterr().out
+
+
+def test_a_three_line_fold_with_an_id_and_a_count_is_refused_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # per learner: "user id,count" / skill ids / correctness; two learners of equal length
+    text = "82295,3\n7,7,8\n1,0,1\n82296,3\n7,8,8\n0,0,1\n"
+    for part in ("train1", "test1"):
+        with gzip.open(tmp_path / f"dkt_{part}.csv.gz", "wt") as stream:
+            stream.write(text)
+    assert main(["eval", "--data", str(tmp_path), "--models", "elo"]) == 1
+    err = capsys.readouterr().err
+    assert "dkt_test1.csv.gz, line 1: " in err or "dkt_train1.csv.gz, line 1: " in err
+    assert "sequence length" in err

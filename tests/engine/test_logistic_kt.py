@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
-from learnpath.engine.answers import Answer, AnswerLog
+from learnpath.engine.answers import Answer, AnswerLog, AnswerLogBuilder
 from learnpath.engine.history import (
     LEARNER_FEATURES,
     NEW_SKILL,
@@ -17,7 +18,8 @@ from learnpath.engine.history import (
     learner_features,
     skill_features,
 )
-from learnpath.engine.logistic_kt import LogisticKT
+from learnpath.engine.logistic_kt import LogisticKT, most_recent_answers
+from learnpath.engine.metrics import auc, log_loss
 
 
 def history_of(outcomes: list[bool], skill: str = "s") -> LearnerHistory:
@@ -114,3 +116,85 @@ def test_golden_prediction_is_stable(model: LogisticKT) -> None:
     assert p == pytest.approx(
         model.predict_sequential([Answer("z", "fractions-item0", ("fractions",), True)])[0]
     )
+
+
+def _log_with_a_coin_flip_item(seed: int, learners: int) -> AnswerLog:
+    """Learners of Rasch-like ability answering 400 items on 5 skills; every 4th answer is to one item,
+    "coin", whose label is a fair coin flip, independent of the learner, the item and the past."""
+    rng = np.random.default_rng(seed)
+    difficulty = np.random.default_rng(0).normal(0.0, 1.0, 400)  # the same items in every log
+    builder = AnswerLogBuilder()
+    for learner in range(learners):
+        ability = rng.normal()
+        for t in range(40):
+            if t % 4 == 0:
+                builder.add(f"{seed}-{learner}", "coin", ("s0",), bool(rng.random() < 0.5), float("nan"))
+                continue
+            item = int(rng.integers(400))
+            p = 1.0 / (1.0 + math.exp(-(ability - difficulty[item] + 0.03 * t)))
+            builder.add(
+                f"{seed}-{learner}", f"i{item}", (f"s{item % 5}",), bool(rng.random() < p), float("nan")
+            )
+    return builder.build()
+
+
+@pytest.fixture(scope="module")
+def coin_flip_fit() -> tuple[LogisticKT, AnswerLog, AnswerLog]:
+    train = _log_with_a_coin_flip_item(1, learners=300)
+    test = _log_with_a_coin_flip_item(101, learners=150)
+    return LogisticKT().fit(train), train, test
+
+
+def test_an_item_with_random_labels_is_not_predicted_above_chance(
+    coin_flip_fit: tuple[LogisticKT, AnswerLog, AnswerLog],
+) -> None:
+    """Issue 10: a training row's item rate must not reveal its own label. Leaving the row's own label
+    out did: on the coin item a right answer saw a lower rate than a wrong one, the fit learned that, and
+    on held-out learners it predicted the coin item right with P about 1 (log loss 4.5, not log 2)."""
+    model, _, test = coin_flip_fit
+    coin = np.array([test.item_ids[code] == "coin" for code in test.item])
+    y, p = test.correct[coin], model.predict_sequential(test)[coin]
+    assert 0.44 < auc(y, p) < 0.56
+    assert log_loss(y, p) < math.log(2.0) + 0.03  # no worse than the constant 0.5, give or take noise
+    assert abs(float(p.mean()) - float(y.mean())) < 0.08
+
+
+def test_training_item_rates_carry_nothing_of_the_rows_own_label(
+    coin_flip_fit: tuple[LogisticKT, AnswerLog, AnswerLog],
+) -> None:
+    model, train, _ = coin_flip_fit
+    rate, evidence = model._training_item_rates(train)
+    coin = np.array([train.item_ids[code] == "coin" for code in train.item])
+    # out of fold: the coin item's rate differs between folds of learners, independently of the label
+    assert 0.44 < auc(train.correct[coin], 1.0 / (1.0 + np.exp(-rate[coin]))) < 0.56
+    # scaled to the whole log's size, the evidence is what a test answer sees: log(1 + all answers)
+    assert np.allclose(evidence[coin], math.log1p(coin.sum()), atol=0.1)
+
+
+def test_most_recent_answers_by_position_and_by_time() -> None:
+    builder = AnswerLogBuilder()
+    times = [5.0, 1.0, 4.0, 2.0, 3.0]
+    for k in range(len(times)):
+        builder.add(f"l{k % 2}", f"i{k}", ("s",), k % 2 == 0, float("nan"))
+    untimed = builder.build()
+    assert most_recent_answers(untimed, None) is untimed
+    assert most_recent_answers(untimed, 10) is untimed
+    assert [untimed.item_ids[i] for i in most_recent_answers(untimed, 2).item] == ["i3", "i4"]
+    timed = AnswerLog.from_answers(
+        Answer(f"l{k % 2}", f"i{k}", ("s",), True, datetime.fromtimestamp(moment, tz=UTC))
+        for k, moment in enumerate(times)
+    )
+    # the three latest by time (5, 4, 3), kept in log order
+    assert [timed.item_ids[i] for i in most_recent_answers(timed, 3).item] == ["i0", "i2", "i4"]
+    with pytest.raises(ValueError, match="max_answers must be at least 1"):
+        most_recent_answers(untimed, 0)
+
+
+def test_max_answers_fits_on_the_most_recent_answers_only(small_split: tuple[AnswerLog, AnswerLog]) -> None:
+    train, test = small_split
+    capped = LogisticKT(max_iter=40, max_answers=500).fit(train)
+    assert capped.item_attempts_ is not None
+    assert capped.item_attempts_.sum() == 500
+    same = LogisticKT(max_iter=40).fit(most_recent_answers(train, 500))
+    np.testing.assert_allclose(capped.predict_sequential(test), same.predict_sequential(test), rtol=1e-9)
+    assert LogisticKT.from_dict(capped.to_dict()).get_params()["max_answers"] == 500

@@ -165,6 +165,99 @@ def test_never_the_item_just_seen() -> None:
     assert ("practice", "frac", "f1") in kinds(ranked)  # the other Fractions item, as a warm-up
 
 
+def test_items_rotate_within_a_skill_before_any_repeat() -> None:
+    """Fewest exposures first, then in band, then closest to the target: no item comes back while the
+    skill has an unseen one, and an unseen out-of-band item comes before a repeat of an in-band one."""
+    items = {"frac": {"a": 0.75, "b": 0.7, "c": 0.82, "d": 0.4, "e": 0.95}}
+    shown: dict[str, int] = {}
+    last_item: str | None = None
+    picks: list[tuple[str, str]] = []
+    for _ in range(10):
+        top = next_activities(
+            GRAPH, {}, items, now=NOW, random_state=0, exposures=shown, last_item=last_item
+        )[0]
+        picks.append((top.item_id, top.reason.split(":")[0]))
+        shown[top.item_id] = shown.get(top.item_id, 0) + 1
+        last_item = top.item_id
+    assert [item for item, _why in picks] == ["a", "b", "c", "e", "d"] * 2
+    assert [why for _item, why in picks[:5]] == ["Ready", "Ready", "Ready", "Warm-up", "A stretch"]
+    board = choice_board(GRAPH, {}, ITEMS, now=NOW, exposures={"f2": 1, "n2": 2, "n1": 1})
+    assert [(e.skill_id, e.item_id) for e in board] == [("frac", "f1"), ("neg", "n1")]
+
+
+def test_avoided_items_are_used_only_when_the_skill_has_nothing_else() -> None:
+    progress = {"frac": mastered("frac", 1)}
+
+    def decimals_item(**kwargs: Any) -> str:
+        ranked = next_activities(GRAPH, progress, ITEMS, now=NOW, random_state=0, **kwargs)
+        return next(s.item_id for s in ranked if s.skill_id == "dec")
+
+    assert decimals_item() == "d3"
+    assert decimals_item(avoid={"d3"}) == "d1"
+    assert decimals_item(avoid=["d3", "d1"]) == "d2"  # a stretch, rather than an avoided item
+    assert decimals_item(avoid={"d3"}, exposures={"d1": 1}) == "d2"  # unseen before a repeat
+    assert decimals_item(avoid={"d1", "d2", "d3"}) == "d3"  # nothing else: avoid gives way
+    assert decimals_item(avoid={"d1", "d2", "d3"}, last_item="d3") == "d1"  # ... but never the last item
+    board = choice_board(GRAPH, {}, ITEMS, now=NOW, avoid={"n2", "f2"})
+    assert [(e.skill_id, e.item_id) for e in board] == [("frac", "f1"), ("neg", "n1")]
+
+
+def test_a_learner_who_knows_everything_gets_extra_practice_not_a_dead_end() -> None:
+    progress = {
+        "frac": mastered("frac", 3),
+        "dec": mastered("dec", 9),
+        "pct": mastered("pct", 1),
+        "neg": mastered("neg", 5),
+    }
+    ranked = next_activities(GRAPH, progress, ITEMS, now=NOW, random_state=0)
+    assert [(s.kind.value, s.skill_id) for s in ranked] == [
+        ("extra", "dec"),
+        ("extra", "neg"),
+        ("extra", "frac"),
+        ("extra", "pct"),
+    ]  # least recently practised first
+    assert ranked[0].item_id == "d3"
+    assert ranked[0].reason == "Extra practice: you have mastered everything here; keep Decimals sharp."
+    again = next_activities(GRAPH, progress, ITEMS, now=NOW, random_state=0, recent_skills=["dec", "dec"])
+    assert [s.skill_id for s in again] == ["neg", "frac", "pct", "dec"]  # interleaving still applies
+    # Placed as knowing everything: nothing practised yet, so topological order.
+    placed = {s: SkillProgress(s, 0.97, mastered_at=NOW - DAY) for s in GRAPH.skill_ids}
+    ranked = next_activities(GRAPH, placed, ITEMS, now=NOW, random_state=0)
+    assert [s.skill_id for s in ranked] == list(GRAPH.topological_order())
+    assert {s.kind for s in ranked} == {SuggestionKind.EXTRA}
+    board = choice_board(GRAPH, placed, ITEMS, now=NOW)
+    assert [(e.skill_id, e.state.value) for e in board] == [
+        (s, "mastered") for s in GRAPH.topological_order()
+    ]
+    assert all(e.item_id is not None for e in board)
+
+
+def test_a_content_gap_still_leaves_something_to_do() -> None:
+    """Only a locked skill has questions (its prerequisites have none): offered last of all, honestly."""
+    ranked = next_activities(GRAPH, {}, {"pct": {"p1": 0.5}}, now=NOW, random_state=0)
+    assert kinds(ranked) == [("extra", "pct", "p1")]
+    assert ranked[0].reason.startswith("A step ahead: there is nothing else to practise just now")
+    assert "It builds on Decimals, which you have not mastered yet" in ranked[0].reason
+    assert next_activities(GRAPH, {}, {"pct": {"p1": 0.5}}, now=NOW, random_state=0, last_item="p1") == ()
+
+
+def test_an_assignment_retires_once_its_skill_is_mastered() -> None:
+    late = [Assignment("frac", NOW - 3 * DAY), Assignment("dec", NOW + 2 * DAY)]
+    placed = {"frac": mastered("frac", 1)}
+    ranked = next_activities(GRAPH, placed, ITEMS, now=NOW, random_state=0, assignments=late)
+    assert "frac" not in {s.skill_id for s in ranked}
+    assert kinds(ranked)[0] == ("assigned", "dec", "d3")
+    ranked = next_activities(GRAPH, placed, ITEMS, now=NOW, random_state=0, assignments=late[:1])
+    assert (ranked[0].kind, ranked[0].skill_id) == (SuggestionKind.PRACTICE, "dec")
+    # Lapsed: the teacher's assignment counts again (here the review cap is used up).
+    slipped = mastered("frac", 3).after_answer(correct=False, p_mastered=0.7, now=NOW - DAY)
+    ranked = next_activities(
+        GRAPH, {"frac": slipped}, ITEMS, now=NOW, random_state=0, assignments=late[:1], reviewed_today=10
+    )
+    assert (ranked[0].kind, ranked[0].skill_id) == (SuggestionKind.ASSIGNED, "frac")
+    assert ranked[0].reason == "Assigned by your teacher, which was due Friday."
+
+
 def test_interleaving_after_two_in_a_row() -> None:
     progress = {"frac": mastered("frac", 1)}
     ranked = next_activities(
@@ -239,6 +332,10 @@ def test_bad_inputs_get_clear_errors() -> None:
         next_activities(GRAPH, {}, {"frac": {"f1": 1.5}}, now=NOW, random_state=0)
     with pytest.raises(ValueError, match="band_low"):
         PolicyConfig(band_low=0.9, band_high=0.8)
+    with pytest.raises(ValueError, match="count >= 0"):
+        next_activities(GRAPH, {}, ITEMS, now=NOW, random_state=0, exposures={"f1": -1})
+    with pytest.raises(TypeError, match="collection of item ids"):
+        choice_board(GRAPH, {}, ITEMS, now=NOW, avoid="f1")
 
 
 def test_round_trips() -> None:
@@ -348,8 +445,21 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "reviewed_today": draw(st.integers(min_value=0, max_value=12)),
         "away_since": draw(st.none() | st.integers(min_value=0, max_value=40).map(lambda d: NOW - d * DAY)),
         "review_policy": ReviewPolicy(daily_cap=draw(st.integers(1, 6)), restart_cap=1),
+        "exposures": {
+            item: draw(st.integers(min_value=0, max_value=3))
+            for item in draw(st.lists(st.sampled_from(all_items), unique=True) if all_items else st.just([]))
+        },
+        "avoid": draw(st.lists(st.sampled_from(all_items), unique=True)) if all_items else [],
     }
     return Scenario(graph, progress, schedules, items, kwargs)
+
+
+def eligible(scenario: Scenario, skill_id: str, last_item: str | None) -> dict[str, int]:
+    """The items the picker may use for a skill, with their exposures: never the last item, avoided
+    ones only when nothing else is left."""
+    items = [i for i in scenario.items[skill_id] if i != last_item]
+    allowed = [i for i in items if i not in scenario.kwargs["avoid"]] or items
+    return {i: scenario.kwargs["exposures"].get(i, 0) for i in allowed}
 
 
 def run(scenario: Scenario, **overrides: Any) -> tuple[Suggestion, ...]:
@@ -381,10 +491,30 @@ def test_policy_invariants(scenario: Scenario) -> None:
     assigned = {a.skill_id for a in scenario.kwargs["assignments"]}
     for suggestion in ranked:
         assert (
-            states[suggestion.skill_id].state is not MasteryState.NOT_YET or suggestion.skill_id in assigned
+            states[suggestion.skill_id].state is not MasteryState.NOT_YET
+            or suggestion.skill_id in assigned
+            or suggestion.kind is SuggestionKind.EXTRA
         )
         assert suggestion.item_id in scenario.items[suggestion.skill_id]
         assert suggestion.reason
+        # The review wording belongs to review suggestions only.
+        assert suggestion.reason.startswith(("Review:", "Time to review")) == (
+            suggestion.kind is SuggestionKind.REVIEW
+        )
+        # Rotation: an item with the fewest exposures among those the picker may use.
+        candidates = eligible(scenario, suggestion.skill_id, last_item)
+        assert candidates[suggestion.item_id] == min(candidates.values())
+        # A teacher's assignment retires once its skill is mastered and not lapsed.
+        entry = scenario.progress.get(suggestion.skill_id)
+        if suggestion.kind is SuggestionKind.ASSIGNED and entry is not None:
+            assert not entry.is_mastered or entry.lapsed
+
+    # Extra practice only when nothing else exists, and never a dead end while an item is left.
+    assert all(s.kind is SuggestionKind.EXTRA for s in ranked) or all(
+        s.kind is not SuggestionKind.EXTRA for s in ranked
+    )
+    if any(eligible(scenario, skill_id, last_item) for skill_id in scenario.items):
+        assert ranked
 
     reviews = [s for s in ranked if s.kind is SuggestionKind.REVIEW]
     allowed = reviews_allowed_today(
@@ -419,10 +549,21 @@ def test_choice_board_invariants(scenario: Scenario) -> None:
         now=NOW,
         schedules=scenario.schedules,
         last_item=scenario.kwargs["last_item"],
+        exposures=scenario.kwargs["exposures"],
+        avoid=scenario.kwargs["avoid"],
     )
     states = skill_map(scenario.graph, scenario.progress, now=NOW, schedules=scenario.schedules)
     open_states = {MasteryState.READY, MasteryState.IN_PROGRESS, MasteryState.REVIEW_DUE}
-    assert [e.skill_id for e in board] == [s for s, status in states.items() if status.state in open_states]
+    listed = [s for s, status in states.items() if status.state in open_states]
+    if not listed:  # knows the whole course: the mastered skills, never an empty board
+        listed = [s for s, status in states.items() if status.state is MasteryState.MASTERED]
+    assert [e.skill_id for e in board] == listed
+    assert board
     for entry in board:
         assert entry.item_id != scenario.kwargs["last_item"] or entry.item_id is None
         assert entry.reason == states[entry.skill_id].reason
+        candidates = eligible(scenario, entry.skill_id, scenario.kwargs["last_item"])
+        if entry.item_id is None:
+            assert not candidates
+        else:
+            assert candidates[entry.item_id] == min(candidates.values())

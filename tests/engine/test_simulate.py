@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ from learnpath.engine.simulate import (
     OraclePolicy,
     Population,
     SimulatedCourse,
+    StreakPolicy,
     draw_learners,
     fixed_form,
     placement_accuracy,
@@ -68,11 +71,49 @@ def test_prior_knowledge_respects_the_graph_when_nothing_fades() -> None:
 def test_runs_are_reproducible_and_do_not_change_the_learner() -> None:
     skills, learners = draw_learners(GRAPH, POPULATION, 3, random_state=2)
     before = learners[0].known()
-    policy = LearnpathPolicy(p_init=0.5)
-    first = run_practice(GRAPH, skills, POPULATION, learners[0], policy, random_state=9)
-    second = run_practice(GRAPH, skills, POPULATION, learners[0], policy, random_state=9)
-    assert first == second
-    assert learners[0].known() == before
+    for policy in (LearnpathPolicy(), LearnpathPolicy(follow_policy=False), StreakPolicy(k=3)):
+        first = run_practice(GRAPH, skills, POPULATION, learners[0], policy, random_state=9)
+        second = run_practice(GRAPH, skills, POPULATION, learners[0], policy, random_state=9)
+        assert first == second
+        assert learners[0].known() == before
+
+
+def test_the_simulated_learnpath_runs_the_learner_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The simulator meets learnpath through the same ``learner_loop.step`` the web calls."""
+    from learnpath.engine import learner_loop, simulate
+
+    calls: list[str] = []
+    real = learner_loop.step
+
+    def spy(state: Any, event: Any, course: Any) -> Any:
+        calls.append(str(event.kind))
+        return real(state, event, course)
+
+    monkeypatch.setattr(simulate, "step", spy)
+    skills, learners = draw_learners(GRAPH, POPULATION, 1, random_state=2)
+    run = run_practice(
+        GRAPH, skills, POPULATION, learners[0], LearnpathPolicy(), random_state=3, max_items=20
+    )
+    assert run.items == 20
+    assert calls.count("start") == 20
+    assert calls.count("answer") == 20
+
+
+def test_streak_policy_moves_on_after_k_right_in_a_row() -> None:
+    skills, learners = draw_learners(GRAPH, EXACT, 1, random_state=4)
+    session, _ = StreakPolicy(k=2).start(
+        SimulatedCourse(GRAPH, skills, EXACT, learners[0].copy(), np.random.default_rng(0)), random_state=0
+    )
+    order = GRAPH.topological_order()
+    now = datetime(2026, 1, 5, tzinfo=UTC)
+    first = session.next_item(now)
+    assert first is not None
+    assert first[0] == order[0]
+    for correct in (True, False, True, True):
+        session.observe(order[0], first[1], correct, now)
+    second = session.next_item(now)
+    assert second is not None
+    assert second[0] == order[1]
 
 
 def test_the_oracle_policy_teaches_everything() -> None:

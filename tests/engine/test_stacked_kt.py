@@ -1,15 +1,17 @@
-"""StackedKT's own online update: the same steps as its two models' updates, with one cache."""
+"""StackedKT: its own online update (the same steps as its two models' updates, with one cache), and
+the blend weights it chooses on its own training data."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from learnpath.engine.answers import Answer, AnswerLog
 from learnpath.engine.elo import EloModel
-from learnpath.engine.logistic_kt import LogisticKT
-from learnpath.engine.stacked_kt import StackedKT, StackedState
+from learnpath.engine.logistic_kt import LogisticKT, learner_draws, most_recent_answers
+from learnpath.engine.stacked_kt import StackedKT, StackedState, _logit
 
 
 def _model() -> StackedKT:
@@ -90,3 +92,84 @@ def test_unknown_item_ids_do_not_grow_the_caches(small_split: tuple[AnswerLog, A
     for k in range(500):  # a stream of ids no training answer had, as a hostile client might send
         state = model.update(state, Answer("l", f"unknown-{k}", (skill,), k % 2 == 0))
     assert (len(model._item_cache), len(model.logistic_._item_p_cache)) == known
+
+
+def _choosing_model() -> StackedKT:
+    return StackedKT(weights=None, logistic=LogisticKT(max_iter=40), elo=EloModel(max_iter=40))
+
+
+def test_the_default_weights_are_the_ones_chosen_on_training_data_only() -> None:
+    # chosen by StackedKT(weights=None) on fold 1's train file only (docs/decisions/0022-honest-tuning.md);
+    # the weights before issue 10, (0.745, 0.219, 0.028), were chosen on valid_1, which is test_2
+    assert StackedKT.DEFAULT_WEIGHTS == (0.841, 0.155, -0.022)
+    assert StackedKT().weights == StackedKT.DEFAULT_WEIGHTS
+
+
+def test_fit_chooses_the_blend_on_held_out_training_learners(
+    small_split: tuple[AnswerLog, AnswerLog],
+) -> None:
+    """Issue 10: the weights come from the fit's own training data, never from fixed constants chosen on
+    a file that was another fold's test file. Reproduce the procedure by hand: hold out the learners
+    that ``learner_draws`` puts below ``blend_share``, fit both models on the others, regress the held-out
+    learners' answers on the two models' sequential predictions."""
+    train, _ = small_split
+    model = _choosing_model().fit(train)
+    held = (learner_draws(train, model.random_state + 1) < model.blend_share)[train.learner]
+    assert 0 < held.sum() < len(train)
+    inner, outer = train.select(~held), train.select(held)
+    logistic = LogisticKT(max_iter=40).fit(inner)
+    elo = EloModel(max_iter=40).fit(inner)
+    x = np.column_stack(
+        [
+            _logit(logistic.predict_sequential(outer)),
+            _logit(elo.predict_sequential(outer)),
+            np.ones(len(outer)),
+        ]
+    )
+    y = outer.correct.astype(np.float64)
+    # the weights are a maximum of the held-out likelihood: its gradient vanishes there
+    w = np.asarray(model.weights_)
+    p = 1.0 / (1.0 + np.exp(-(x @ w)))
+    np.testing.assert_allclose(x.T @ (p - y), 0.0, atol=1e-6)
+    assert w[0] > 0.0
+    # and the components are then refitted on all the training data
+    assert model.logistic_ is not None
+    assert model.logistic_.item_attempts_ is not None
+    assert model.logistic_.item_attempts_.sum() == len(train)
+
+
+def test_fixed_weights_are_kept_and_the_fitted_ones_round_trip(
+    small_split: tuple[AnswerLog, AnswerLog],
+) -> None:
+    train, test = small_split
+    fixed = StackedKT(weights=(0.7, 0.2, 0.1), logistic=LogisticKT(max_iter=40), elo=EloModel(max_iter=40))
+    assert fixed.fit(train).weights_ == (0.7, 0.2, 0.1)
+    model = _choosing_model().fit(train)
+    again = StackedKT.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert again.weights_ == model.weights_
+    assert again.weights is None
+    np.testing.assert_allclose(again.predict_sequential(test), model.predict_sequential(test), rtol=1e-12)
+    # a document written before the weights were fitted (they were in params only) still loads
+    old = model.to_dict()
+    del old["fitted_weights"]
+    old["params"] = {"weights": [0.745, 0.219, 0.028]}
+    assert StackedKT.from_dict(old).weights_ == (0.745, 0.219, 0.028)
+
+
+def test_too_few_learners_to_hold_out_fall_back_to_logistic_kt_alone(
+    small_split: tuple[AnswerLog, AnswerLog],
+) -> None:
+    train, _ = small_split
+    one_learner = train.select(train.learner == train.learner[0])
+    model = _choosing_model().fit(one_learner)
+    assert model.weights_ == StackedKT.FALLBACK_WEIGHTS
+
+
+def test_max_answers_caps_both_models_training_data(small_split: tuple[AnswerLog, AnswerLog]) -> None:
+    train, test = small_split
+    capped = StackedKT(
+        weights=None, max_answers=600, logistic=LogisticKT(max_iter=40), elo=EloModel(max_iter=40)
+    ).fit(train)
+    same = _choosing_model().fit(most_recent_answers(train, 600))
+    assert capped.weights_ == pytest.approx(same.weights_)
+    np.testing.assert_allclose(capped.predict_sequential(test), same.predict_sequential(test), rtol=1e-9)

@@ -352,9 +352,41 @@ def generated_documents() -> Any:
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> Iterator[None]:
-    """Every test starts with no failed-attempt counts (the cache lives in the test process)."""
+    """Every test starts with no failed-attempt counts (the cache lives in the test process) and looks up
+    each course's served learner model afresh."""
     from django.core.cache import cache
 
+    from learnpath.web.learning.course_model import forget_served_version
+
     cache.clear()
+    forget_served_version()
     yield
     cache.clear()
+    forget_served_version()
+
+
+@pytest.fixture
+def demo_course(organisation: Organisation) -> str:
+    """The demo course (numbers-to-equations), owned by ``organisation``; returns its id."""
+    from learnpath.content.demo import DEMO_PACK_PATH
+    from learnpath.content.pack import load_pack
+
+    return curriculum_api.course_import(
+        pack=load_pack(DEMO_PACK_PATH), organisation_id=organisation.pk
+    ).course_id
+
+
+@pytest.fixture
+def make_learners(organisation: Organisation) -> Callable[..., list[User]]:
+    """``make_learners(count, prefix="sim")``: that many learners of ``organisation`` (no password)."""
+
+    def make(count: int, prefix: str = "sim") -> list[User]:
+        User.objects.bulk_create(
+            [
+                User(username=f"{prefix}{n:04d}", role=Role.LEARNER, organisation=organisation)
+                for n in range(count)
+            ]
+        )
+        return list(User.objects.filter(username__startswith=prefix).order_by("username"))
+
+    return make

@@ -35,12 +35,12 @@ def answer(learner: User, course: str, *, right: bool, key: str, now: datetime) 
 
     attempt = state_load(learner_id=learner.pk, course_id=course).open_attempt()
     assert attempt is not None
-    item_id = attempt["item_id"]
+    item_id = attempt.item_id
     return learning_services.attempt_record(
         learner=learner,
         course_id=course,
         item_id=item_id,
-        seed=attempt["seed"],
+        seed=attempt.seed,
         step_id="",
         response=(RIGHT if right else WRONG)[item_id],
         idempotency_key=f"a-{key}",
@@ -125,11 +125,14 @@ def test_rules_hints_prediction_and_groups_on_plain_data() -> None:
         last_active={1: now, 2: now, 3: now - timedelta(days=9)},
         targets={},
         now=now,
+        predicted={1: 0.27, 2: 0.6},  # the served model's P(correct) on each one's current skill
     )
     ann = cockpit.needs_help[0]
     assert {s.kind for s in ann.signals} == {"hints", "predicted"}
     predicted = next(s for s in ann.signals if s.kind == "predicted")
-    assert "27%" in predicted.evidence  # 0.1 × 0.9 + 0.9 × 0.2 = 0.27 (BKT, Corbett & Anderson 1995)
+    assert "27%" in predicted.evidence
+    bo = next(flag for flag in cockpit.needs_help if flag.name == "Bo")
+    assert {s.kind for s in bo.signals} == {"hints"}  # 60 % is not likely to miss
     cy = next(flag for flag in cockpit.needs_help if flag.name == "Cy")
     assert cy.signals[0].kind == "idle"
     assert "9 days ago" in cy.signals[0].evidence
@@ -300,12 +303,12 @@ def answer_wide(learner: User, course: str, n: int) -> None:
         )
         attempt = state_load(learner_id=learner.pk, course_id=course).open_attempt()
         assert attempt is not None
-        s, i = (int(part) for part in attempt["item_id"].split("-")[1:])
+        s, i = (int(part) for part in attempt.item_id.split("-")[1:])
         learning_services.attempt_record(
             learner=learner,
             course_id=course,
-            item_id=attempt["item_id"],
-            seed=attempt["seed"],
+            item_id=attempt.item_id,
+            seed=attempt.seed,
             step_id="",
             response=str(s + i if k == 0 else -1),
             idempotency_key=f"a{n}-{k}",

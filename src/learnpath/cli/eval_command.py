@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import re
 import resource
@@ -33,6 +34,7 @@ from learnpath.engine.evaluation import (
     score,
     standard_models,
     summarise,
+    undefined_auc_reason,
 )
 from learnpath.engine.metrics import calibration
 
@@ -42,9 +44,10 @@ UPDATE_PASSES = 3  # passes over them; the fastest counts
 
 
 def open_text(path: Path) -> TextIO:
+    # utf-8-sig: a byte-order mark at the start, as some editors write, is not part of the first line
     if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return path.open("r", encoding="utf-8", newline="")
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return path.open("r", encoding="utf-8-sig", newline="")
 
 
 @dataclass
@@ -74,15 +77,79 @@ def find_folds(directory: Path) -> list[FoldFiles]:
     return complete
 
 
+# The only files any hyperparameter or default of learnpath's learner models was chosen on, in the AKT
+# ASSISTments 2009 folds (benchmarks/kt_assist2009.py --tune; docs/decisions/0022-honest-tuning.md). A
+# fold's valid file is no tuning file: in this release valid{k} holds the same lines as test{k+1}.
+TUNING_FILES = ("assist2009_pid_train1.csv.gz",)
+
+
+def content_sha256(path: Path) -> str:
+    """sha256 of a file's content, decompressed where it is gzipped: two gzip files of the same lines can
+    differ in their compressed bytes (valid1 and test2 of the AKT release do), so compare contents."""
+    digest = hashlib.sha256()
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def tuning_files_that_are_test_files(
+    directory: Path, tuning_files: Sequence[str] = TUNING_FILES
+) -> list[tuple[str, str]]:
+    """(tuning file, test file) pairs of the same content among ``directory``'s folds; a tuning file that
+    is itself a test file counts too. Empty when tuning never saw a test answer's file."""
+    tests = sorted(path for fold in find_folds(directory) for path in fold.test)
+    test_hashes = {path.name: content_sha256(path) for path in tests}
+    clashes: list[tuple[str, str]] = []
+    for name in tuning_files:
+        path = directory / name
+        if not path.exists():
+            raise FileNotFoundError(f"tuning file {name} is not in {directory}")
+        digest = content_sha256(path)
+        clashes += [(name, test) for test, test_digest in test_hashes.items() if test_digest == digest]
+    return clashes
+
+
+def _fields(line: str) -> list[str]:
+    return [field.strip() for field in line.strip().lstrip("\ufeff").rstrip(",").split(",")]
+
+
+def _blocks_fit(lines: list[str], size: int) -> bool:
+    """Whether the lines read as whole blocks of ``size`` lines: a header of at most two fields, then
+    lines of one length, the last of them 0s and 1s."""
+    blocks = [lines[k : k + size] for k in range(0, len(lines) - size + 1, size)]
+    for block in blocks:
+        values = [_fields(line) for line in block[1:]]
+        if (
+            len(_fields(block[0])) > 2
+            or len({len(v) for v in values}) != 1
+            or not set(values[-1]) <= {"0", "1"}
+        ):
+            return False
+    return bool(blocks)
+
+
 def has_problem_line(path: Path) -> bool:
-    """True for the four-line format (with problem ids), False for three lines per learner."""
+    """True for the four-line format (with problem ids), False for three lines per learner; judged on the
+    first twelve lines (three blocks of four, four of three). An empty file: True."""
     with open_text(path) as stream:
         lines = [line.strip() for _, line in zip(range(12), stream, strict=False) if line.strip()]
-    if lines and len(lines[0].split(",")) == 2:  # "learner_index,user_id" heads the four-line format
-        return True
-    if len(lines) >= 4 and len(lines[1].split(",")) == len(lines[2].split(",")) == len(lines[3].split(",")):
-        return set(lines[3].split(",")) <= {"0", "1"} and not set(lines[2].split(",")) <= {"0", "1"}
-    return False
+    four, three = _blocks_fit(lines, 4), _blocks_fit(lines, 3)
+    if four != three:
+        return four
+    # both or neither: "learner_index,user_id" heads the four-line format
+    return not lines or len(_fields(lines[0])) == 2
+
+
+def fold_format(paths: Sequence[Path]) -> bool:
+    """``has_problem_line`` of the first of ``paths`` that has any content (a fold's test file may be
+    empty); True where all are empty."""
+    for path in paths:
+        with open_text(path) as stream:
+            if any(line.strip() for line in stream):
+                return has_problem_line(path)
+    return True
 
 
 def read_fold_files(paths: Sequence[Path], with_problems: bool) -> AnswerLog:
@@ -141,11 +208,13 @@ class Run:
     fold_numbers: list[int] = field(default_factory=list)
     labels: list[np.ndarray] = field(default_factory=list)
     predictions: list[np.ndarray] = field(default_factory=list)
+    # fold number -> why its AUC is undefined (no test answers, or all of one class)
+    undefined: dict[int, str] = field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
         summary = summarise(self.folds)
-        y = np.concatenate(self.labels)
-        p = np.concatenate(self.predictions)
+        y = np.concatenate(self.labels) if self.labels else np.zeros(0)
+        p = np.concatenate(self.predictions) if self.predictions else np.zeros(0)
         return {
             "dataset": self.dataset,
             "protocol": self.protocol,
@@ -159,7 +228,7 @@ class Run:
             "rmse_sd": summary["rmse_sd"],
             "logloss_mean": summary["logloss_mean"],
             "logloss_sd": summary["logloss_sd"],
-            "ece": calibration(y, p).ece,
+            "ece": calibration(y, p).ece if len(y) else float("nan"),
             "ece_fold_mean": summary["ece_mean"],
             "fit_seconds": summary["fit_seconds_mean"],
             "fit_seconds_max": float(max(fold["fit_seconds"] for fold in self.folds)),
@@ -173,6 +242,8 @@ class Run:
             "n_test_answers": len(y),
             "folds": list(self.fold_numbers),
             "auc_per_fold": [fold["auc"] for fold in self.folds],
+            "auc_folds": int(sum(np.isfinite(fold["auc"]) for fold in self.folds)),
+            "auc_undefined": {str(fold): reason for fold, reason in self.undefined.items()},
             "fit_seconds_per_fold": [fold["fit_seconds"] for fold in self.folds],
             "fit_cpu_seconds_per_fold": [fold["fit_cpu_seconds"] for fold in self.folds],
         }
@@ -189,7 +260,9 @@ def evaluate(
     """Run every model on every fold and protocol; return the runs with their per-fold scores."""
     specs = list(models) if models is not None else standard_models()
     fold_files = [f for f in find_folds(directory) if folds is None or f.fold in folds]
-    with_problems = has_problem_line(fold_files[0].test[0])
+    if not fold_files:
+        raise FileNotFoundError(f"none of the folds {', '.join(map(str, folds or []))} is in {directory}")
+    with_problems = fold_format([path for fold in fold_files for path in (*fold.test, *fold.train)])
     runs: dict[tuple[str, str], Run] = {}
     for fold in fold_files:
         raw_train = read_fold_files(fold.train, with_problems)
@@ -209,10 +282,13 @@ def evaluate(
                 fit_seconds = time.perf_counter() - started
                 fit_cpu_seconds = time.process_time() - cpu_started
                 started = time.perf_counter()
-                p = model.predict_sequential(test)
+                p = model.predict_sequential(test) if len(test) else np.zeros(0)
                 predict_seconds = time.perf_counter() - started
                 scores = score(y, p)
-                updates, updates_cpu = time_updates(model, test)
+                reason = undefined_auc_reason(y)
+                if reason is not None:
+                    run.undefined[fold.fold] = reason
+                updates, updates_cpu = time_updates(model, test) if len(test) else (float("nan"),) * 2
                 scores.update(
                     fit_seconds=fit_seconds,
                     fit_cpu_seconds=fit_cpu_seconds,
@@ -225,8 +301,9 @@ def evaluate(
                 run.fold_numbers.append(fold.fold)
                 run.labels.append(y)
                 run.predictions.append(p)
+                auc_text = f"{scores['auc']:.4f}" if reason is None else f"n/a ({reason})"
                 log(
-                    f"fold {fold.fold} {protocol:<11} {spec.name:<15} AUC {scores['auc']:.4f}  "
+                    f"fold {fold.fold} {protocol:<11} {spec.name:<15} AUC {auc_text}  "
                     f"fit {fit_seconds:6.1f}s (CPU {fit_cpu_seconds:6.1f}s)  "
                     f"{updates:>9,.0f} updates/s ({updates_cpu:,.0f} per CPU s)"
                 )
@@ -244,10 +321,25 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def plus_minus(mean: float, sd: float | None) -> str:
-    """``mean ± sd``; ``mean ± n/a`` where the spread is undefined (one fold)."""
+def plus_minus(mean: float | None, sd: float | None) -> str:
+    """``mean ± sd``; ``mean ± n/a`` where the spread is undefined (one fold); ``n/a`` where the mean is."""
+    if mean is None or not np.isfinite(mean):
+        return "n/a"
     spread = f"{sd:.4f}" if sd is not None and np.isfinite(sd) else "n/a"
     return f"{mean:.4f} ± {spread}"
+
+
+def undefined_notes(records: Sequence[dict[str, Any]]) -> Iterator[str]:
+    """One line per fold whose AUC is undefined, with the reason (once per protocol and fold)."""
+    seen: set[tuple[str, str]] = set()
+    for r in records:
+        for fold, reason in r.get("auc_undefined", {}).items():
+            if (r["protocol"], fold) not in seen:
+                seen.add((r["protocol"], fold))
+                yield (
+                    f"fold {fold} ({r['protocol']}): AUC n/a, {reason}; "
+                    f"the means are over the {r['auc_folds']} fold(s) where it is defined"
+                )
 
 
 def format_table(records: Sequence[dict[str, Any]]) -> Iterator[str]:
@@ -263,7 +355,8 @@ def format_table(records: Sequence[dict[str, Any]]) -> Iterator[str]:
                 f"{plus_minus(r[f'{metric}_mean'], r[f'{metric}_sd']):>17}"
                 for metric in ("auc", "acc", "rmse", "logloss")
             )
-            + f"{r['ece']:>8.4f}{r['fit_seconds']:>8.1f}"
+            + (f"{r['ece']:>8.4f}" if np.isfinite(r["ece"]) else f"{'n/a':>8}")
+            + f"{r['fit_seconds']:>8.1f}"
             + f"{r['updates_per_second']:>12,.0f}{r['peak_memory_mb']:>9.0f}"
         )
 
@@ -280,7 +373,7 @@ def write_calibration_plot(runs: Sequence[Run], path: Path) -> None:
     for axis, protocol in zip(axes[0], protocols, strict=True):
         axis.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1, label="perfect calibration")
         for run in runs:
-            if run.protocol != protocol:
+            if run.protocol != protocol or not sum(len(y) for y in run.labels):
                 continue
             cal = calibration(np.concatenate(run.labels), np.concatenate(run.predictions), bins=10)
             used = cal.count > 0
@@ -348,6 +441,8 @@ def run(args: argparse.Namespace) -> int:
     for line in format_table(records):
         print(line)
     print("* the model learnpath uses by default; ECE pooled over folds, 10 equal-width bins")
+    for line in undefined_notes(records):
+        print(line)
     plot = args.plot or ((args.json.parent if args.json else Path.cwd()) / "calibration.png")
     write_calibration_plot(runs, plot)
     print(f"calibration plot: {plot}")

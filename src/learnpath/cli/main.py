@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "export",
     "eval_command",
     "rebuild_state",
+    "fit",
+    "worker",
     "simulate",
 )
 

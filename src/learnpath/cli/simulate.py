@@ -5,8 +5,11 @@ Sub-commands:
 - ``fit``: fit BKT on the ASSISTments 2009 AKT fold 1 training data and write the population summary
   (logit-normal distributions of p_learn, p_slip, p_guess, p_init over skills) that the simulator uses by
   default.
-- ``placement``: adaptive placement on simulated learners; last line
-  ``placement: <accuracy> with <questions> questions on <skills> skills``.
+- ``placement``: adaptive placement on simulated learners of one or more populations (``--populations``,
+  names from ``engine.simulate.POPULATIONS``); per population the accuracy with a 95 % confidence interval
+  over learners, the questions asked and the share of missing prerequisites placed as known; last line
+  ``placement: <accuracy> with <questions> questions on <skills> skills (95 % CI <lo> to <hi>, <n> learners)``
+  for the first population named.
 - ``practice``: items until the course is mastered, learnpath's policy (with and without placement)
   against a fixed linear sequence; last line ``practice: <percent> fewer items than linear``.
 
@@ -31,19 +34,22 @@ import numpy as np
 
 from learnpath.cli.runtime import single_threaded_blas
 from learnpath.engine.placement import Placement, PlacementConfig, PlacementItem
+from learnpath.engine.served_model import ServedModel
 from learnpath.engine.simulate import (
+    POPULATIONS,
     LearnpathPolicy,
-    LinearPolicy,
     OraclePolicy,
     Population,
     PracticePolicy,
     PracticeRun,
     SimulatedCourse,
     SkillParameters,
+    StreakPolicy,
     SyntheticLearner,
     draw_learners,
     placement_trial,
     run_practice,
+    served_model,
 )
 from learnpath.engine.skill_graph import Skill, SkillGraph
 
@@ -221,6 +227,102 @@ def placement_items(graph: SkillGraph, skills: SkillParameters) -> tuple[Placeme
     )
 
 
+PRODUCT_SLIP = 0.1
+PRODUCT_GUESS = 0.2
+"""What the web tells placement for every item today (``web.placement.course_placement``: slip 0.1, guess
+0.2; it also lowers guess for single-choice items with few choices, which simulated items are not)."""
+
+
+def simulated_placement_items(
+    skills: SkillParameters, *, parameters: str = "true"
+) -> tuple[PlacementItem, ...]:
+    """The course's simulated items as placement items: with their true slip and guess (``"true"``: a
+    calibrated bank), or with the product's constants (``"product"``: slip 0.1, guess 0.2 for every
+    item)."""
+    if parameters not in ("true", "product"):
+        raise ValueError(f"parameters must be 'true' or 'product', got {parameters!r}")
+    return tuple(
+        PlacementItem(
+            item_id=item_id,
+            skill_id=skill_id,
+            p_slip=skills.item_slip[item_id] if parameters == "true" else PRODUCT_SLIP,
+            p_guess=skills.item_guess[item_id] if parameters == "true" else PRODUCT_GUESS,
+        )
+        for item_id, skill_id in skills.item_skill.items()
+    )
+
+
+def mean_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and its ``level`` confidence interval over independent values (Student's t; a point if n < 2),
+    clipped to [0, 1]: the values are shares."""
+    from scipy import stats
+
+    data = np.asarray(values, dtype=np.float64)
+    mean = float(data.mean())
+    if len(data) < 2:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.5 + level / 2, len(data) - 1) * data.std(ddof=1) / np.sqrt(len(data)))
+    return mean, max(mean - half, 0.0), min(mean + half, 1.0)
+
+
+def placement_experiment(
+    graph: SkillGraph,
+    population: Population,
+    *,
+    learners: int,
+    seed: int,
+    questions: int = 20,
+    parameters: str = "true",
+    config: PlacementConfig | None = None,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """Adaptive placement of ``learners`` simulated learners of ``population``; the numbers both
+    ``learnpath simulate placement`` and ``benchmarks/placement_accuracy.py`` report.
+
+    Learners and course come from ``draw_learners(graph, population, learners, random_state=seed)``;
+    learner k answers with a generator seeded ``seed + 1000 + k`` and the placement is seeded ``seed + k``.
+    """
+    skills, drawn = draw_learners(graph, population, learners, random_state=seed)
+    config = config if config is not None else PlacementConfig(max_questions=questions)
+    placement = Placement(graph, simulated_placement_items(skills, parameters=parameters), config)
+    accuracy, asked, missing, placed = [], [], 0, 0
+    with_missing, known, known_placed, unknown, unknown_placed = 0, 0, 0, 0, 0
+    for k, learner in enumerate(drawn):
+        course = new_course(graph, skills, population, learner, seed + 1000 + k)
+        trial = placement_trial(placement, course, strategy="adaptive", random_state=seed + k)
+        accuracy.append(trial.accuracy[-1])
+        asked.append(trial.questions)
+        missing += len(trial.missing)
+        placed += len(trial.missing_placed_known)
+        with_missing += bool(trial.missing)
+        known += len(trial.truth)
+        known_placed += len(trial.truth & trial.placed_known)
+        unknown += len(graph) - len(trial.truth)
+        unknown_placed += len(trial.placed_known - trial.truth)
+        if progress is not None:
+            progress(k, trial)
+    mean, low, high = mean_interval(accuracy)
+    return {
+        "population": population.name,
+        "parameters": parameters,
+        "prerequisite_leak": config.prerequisite_leak,
+        "learners": learners,
+        "skills": len(graph),
+        "known_share": float(np.mean([len(x.known()) / len(graph) for x in drawn])),
+        "accuracy_mean": mean,
+        "accuracy_ci95": [low, high],
+        "accuracy_p10": float(np.quantile(accuracy, 0.1)),
+        "questions_mean": float(np.mean(asked)),
+        "learners_with_missing_prerequisites": with_missing,
+        "missing_prerequisites": missing,
+        "missing_placed_known": placed,
+        "missing_placed_known_share": placed / missing if missing else None,
+        # what placement saves (known skills skipped) and what it risks (unknown skills skipped)
+        "known_placed_known_share": known_placed / known if known else None,
+        "unknown_placed_known_share": unknown_placed / unknown if unknown else None,
+    }
+
+
 def new_course(
     graph: SkillGraph, skills: SkillParameters, population: Population, learner: SyntheticLearner, seed: int
 ) -> SimulatedCourse:
@@ -228,16 +330,35 @@ def new_course(
 
 
 def practice_policies(
-    graph: SkillGraph, skills: SkillParameters, population: Population, max_questions: int
+    graph: SkillGraph,
+    skills: SkillParameters,
+    population: Population,
+    max_questions: int,
+    model: ServedModel | None = None,
 ) -> list[PracticePolicy]:
-    """The adaptive policies compared: learnpath, learnpath after placement, and the oracle bound."""
-    placement = Placement(graph, placement_items(graph, skills), PlacementConfig(max_questions=max_questions))
-    p_init = population.prior_share.median
+    """learnpath (with and without placement, each as a learner meets it: the learner loop, its policy and
+    the served ``model``), the fair baselines, and the oracle bound.
+
+    Fair baselines (they see answers only, as learnpath does): a linear order with a k-in-a-row mastery rule
+    (k = 3 and 5, as common products do), a linear order with learnpath's own tracker and mastery rule, and
+    learnpath without placement.
+    """
+    placement = Placement(
+        graph,
+        simulated_placement_items(skills, parameters="product"),
+        PlacementConfig(max_questions=max_questions),
+    )
     return [
-        LearnpathPolicy(p_init=p_init),
-        LearnpathPolicy(p_init=p_init, placement=placement, name="learnpath+placement"),
+        StreakPolicy(k=3, name="linear-3-in-a-row"),
+        StreakPolicy(k=5, name="linear-5-in-a-row"),
+        LearnpathPolicy(model=model, follow_policy=False, name="linear-learnpath-rule"),
+        LearnpathPolicy(model=model, name="learnpath"),
+        LearnpathPolicy(model=model, placement=placement, name="learnpath+placement"),
         OraclePolicy(),
     ]
+
+
+FAIR_BASELINES = ("linear-3-in-a-row", "linear-5-in-a-row", "linear-learnpath-rule", "learnpath")
 
 
 def summarise_practice(runs: Sequence[PracticeRun]) -> dict[str, float]:
@@ -280,7 +401,7 @@ def register(subparsers: Any) -> None:
         )
         sub.add_argument("--junyi", type=Path, default=JUNYI_TABLE, help="the Junyi exercise table (csv.gz)")
         sub.add_argument("--population", type=Path, help="population JSON (default: the fitted one)")
-        sub.add_argument("--learners", type=int, default=30 if name == "placement" else 40)
+        sub.add_argument("--learners", type=int, default=30 if name == "placement" else 200)
         sub.add_argument(
             "--questions",
             type=int,
@@ -288,6 +409,37 @@ def register(subparsers: Any) -> None:
             help="placement cap (default 20 for placement, 10 before practice)",
         )
         sub.add_argument("--seed", type=int, default=2026)
+        if name == "practice":
+            sub.add_argument(
+                "--cohort",
+                type=int,
+                default=COHORT,
+                help=f"learners of the first cohort the served model is fitted on (default {COHORT}; 0: "
+                "serve the prior)",
+            )
+            sub.add_argument(
+                "--populations",
+                default="default,broken-prerequisites,noisy",
+                help=f"comma-separated populations ({', '.join(POPULATIONS)}); the last line is the first",
+            )
+        if name == "placement":
+            sub.add_argument(
+                "--populations",
+                default="default",
+                help=f"comma-separated populations ({', '.join(POPULATIONS)}); the last line is the first",
+            )
+            sub.add_argument(
+                "--item-parameters",
+                choices=("true", "product"),
+                default="true",
+                help="tell placement the items' true slip and guess, or the web's 0.1 / 0.2 (default true)",
+            )
+            sub.add_argument(
+                "--prerequisite-leak",
+                type=float,
+                default=PlacementConfig().prerequisite_leak,
+                help="placement's P(known without a prerequisite) factor; 0 is the strict (closed) model",
+            )
         sub.set_defaults(func=func)
 
 
@@ -317,38 +469,84 @@ def _setup(args: argparse.Namespace) -> tuple[SkillGraph, Population] | None:
         return None
 
 
+def placement_line(result: dict[str, Any]) -> str:
+    """``placement: <accuracy> with <q> questions on <n> skills (95 % CI <lo> to <hi>, <L> learners)``."""
+    low, high = result["accuracy_ci95"]
+    return (
+        f"placement: {result['accuracy_mean']:.3f} with {result['questions_mean']:.1f} questions on "
+        f"{result['skills']} skills (95 % CI {low:.3f} to {high:.3f}, {result['learners']} learners)"
+    )
+
+
+def missing_line(result: dict[str, Any]) -> str:
+    """How many of the learners' missing prerequisites placement placed as known (mastered)."""
+    share = result["missing_placed_known_share"]
+    if share is None:
+        return "no learner lacks a prerequisite of a skill they know"
+    return (
+        f"missing prerequisites placed as known (mastered): {share:.1%} "
+        f"({result['missing_placed_known']} of {result['missing_prerequisites']}, "
+        f"{result['learners_with_missing_prerequisites']} learners have any)"
+    )
+
+
 def run_placement_command(args: argparse.Namespace) -> int:
+    names = [name.strip() for name in args.populations.split(",") if name.strip()]
+    unknown = [name for name in names if name not in POPULATIONS]
+    if unknown or not names:
+        print(
+            f"learnpath simulate placement: unknown population {', '.join(unknown) or '(none)'}; "
+            f"choose from {', '.join(POPULATIONS)}",
+            file=sys.stderr,
+        )
+        return 2
     setup = _setup(args)
     if setup is None:
         return 1
-    graph, population = setup
-    skills, learners = draw_learners(graph, population, args.learners, random_state=args.seed)
-    placement = Placement(
-        graph, placement_items(graph, skills), PlacementConfig(max_questions=args.questions)
-    )
+    graph, base = setup
+    config = PlacementConfig(max_questions=args.questions, prerequisite_leak=args.prerequisite_leak)
     print(
-        f"Protocol: {args.learners} synthetic learners on the {args.graph} graph "
+        f"Protocol: {args.learners} synthetic learners per population on the {args.graph} graph "
         f"({len(graph)} skills), seed {args.seed};"
     )
-    print(f"  population: {population.source}")
+    print(f"  population: {base.source}; populations: {', '.join(names)} (docs/placement.md)")
     print("  truth: the skills each learner knows before placement; a skill is right when P(known) >= 0.5")
-    print("  matches it; adaptive question choice (max expected entropy reduction), cap", args.questions)
-    accuracy, questions = [], []
-    for k, learner in enumerate(learners):
-        course = new_course(graph, skills, population, learner, args.seed + 1000 + k)
-        trial = placement_trial(placement, course, strategy="adaptive", random_state=args.seed + k)
-        accuracy.append(trial.accuracy[-1])
-        questions.append(trial.questions)
-    known_share = float(np.mean([len(learner.known()) / len(graph) for learner in learners]))
-    print(f"  learners know {known_share:.0%} of the skills on average")
-    print(f"  accuracy {np.mean(accuracy):.3f} (sd {np.std(accuracy):.3f}, worst {np.min(accuracy):.3f})")
     print(
-        f"placement: {np.mean(accuracy):.3f} with {np.mean(questions):.1f} questions on {len(graph)} skills"
+        f"  matches it; adaptive question choice (max expected entropy reduction), cap {args.questions}; "
+        f"{base.items_per_skill} simulated items per skill,"
     )
+    if args.item_parameters == "true":
+        print("  placement told each item's true slip and guess (a calibrated bank);")
+    else:
+        print(
+            f"  placement told slip {PRODUCT_SLIP} / guess {PRODUCT_GUESS} for every item, as the web does;"
+        )
+    print(
+        f"  prerequisite leak {config.prerequisite_leak}, skill gap {config.skill_gap}; 95 % CI: Student's t"
+        " over learners' accuracies (clipped to [0, 1]);"
+        " a missing prerequisite is a skill not known that a known skill builds on, placed as known when"
+        f" P(known) >= {config.known_threshold}"
+    )
+    results = []
+    for name in names:
+        result = placement_experiment(
+            graph,
+            base.named(name),
+            learners=args.learners,
+            seed=args.seed,
+            parameters=args.item_parameters,
+            config=config,
+        )
+        results.append(result)
+        print(f"  {name}: learners know {result['known_share']:.0%} of the skills on average")
+        print(f"  {name}: {missing_line(result)}")
+        print(f"  {name}: {placement_line(result)}")
+    print(placement_line(results[0]))
     return 0
 
 
-LINEAR_SWEEP = (5, 10, 20, 40)
+COHORT = 100
+"""Learners of the first cohort whose log the served model is fitted on (``simulate.served_model``)."""
 
 
 def practice_experiment(
@@ -358,64 +556,110 @@ def practice_experiment(
     learners: int,
     seed: int,
     questions: int,
-    linear_sweep: Sequence[int] = LINEAR_SWEEP,
-) -> dict[str, dict[str, float]]:
-    """Every policy on the same learners (same seeds): a summary per policy name (``linear-<k>`` ...)."""
+    cohort: int = COHORT,
+) -> tuple[dict[str, list[PracticeRun]], dict[str, Any]]:
+    """Every policy on the same learners (same seeds): the runs per policy name, and what was served.
+
+    learnpath serves what the product would after a first cohort of ``cohort`` learners (other learners,
+    another seed): a StackedKT fitted on their log, if it predicts their latest answers no worse than the
+    prior (``simulate.served_model``); ``cohort=0`` serves the prior."""
     skills, drawn = draw_learners(graph, population, learners, random_state=seed)
-    policies: list[PracticePolicy] = [
-        LinearPolicy(items_per_skill=k, name=f"linear-{k}") for k in sorted(set(linear_sweep))
-    ]
-    policies += practice_policies(graph, skills, population, questions)
-    results: dict[str, dict[str, float]] = {}
-    for policy in policies:
-        runs = [
+    model: ServedModel | None = None
+    served: dict[str, Any] = {"model": "prior", "cohort": cohort}
+    if cohort > 0:
+        model, outcome = served_model(graph, skills, population, learners=cohort, random_state=seed + 100_000)
+        served.update(
+            model=model.version,
+            reason=outcome.reason,
+            held_out=outcome.held_out.to_dict() if outcome.held_out else None,
+            prior=outcome.in_use.to_dict() if outcome.in_use else None,
+        )
+    runs: dict[str, list[PracticeRun]] = {}
+    for policy in practice_policies(graph, skills, population, questions, model):
+        runs[policy.name] = [
             run_practice(graph, skills, population, learner, policy, random_state=seed + k)
             for k, learner in enumerate(drawn)
         ]
-        results[policy.name] = summarise_practice(runs)
-    return results
+    return runs, served
+
+
+def _total_items(runs: Sequence[PracticeRun]) -> np.ndarray:
+    return np.array([r.items + r.placement_questions for r in runs], dtype=np.float64)
 
 
 def practice_comparison(
-    results: dict[str, dict[str, float]], policy: str = "learnpath+placement"
+    runs: dict[str, list[PracticeRun]],
+    policy: str = "learnpath+placement",
+    *,
+    baselines: Sequence[str] = FAIR_BASELINES,
+    resamples: int = 2000,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """``policy`` against the linear sequence that matches its mastery, in items.
+    """``policy`` against the strongest fair baseline, in items (placement questions count as items).
 
-    The reference is the linear sequence with the fewest items per skill whose final mastery and 30-day
-    retention are both at least the policy's (equal mastery, fewer items is the claim). When no linear
-    sequence tried gets there, the reference is the one with the highest mastery, still below the policy,
-    so the saving reported is a lower bound (``linear_reaches_policy`` is False).
+    The reference is the baseline with the fewest items among those whose mean final mastery and 30-day
+    retention are both at most the policy's (so the policy is at equal or better mastery and retention);
+    when the policy is below every baseline in one of them, the reference is the baseline with the fewest
+    items and ``equal_or_better`` is False. The 95 % interval of the saving, 1 - items / reference items, is
+    a paired bootstrap over learners (the same learners met every policy), seeded.
     """
-    ours = results[policy]
-    linear = {name: r for name, r in results.items() if name.startswith("linear-")}
-    by_k = sorted(linear, key=lambda name: int(name.split("-")[1]))
-    reaching = [
-        n
-        for n in by_k
-        if linear[n]["final_mastery_mean"] >= ours["final_mastery_mean"]
-        and linear[n]["retention_30d_mean"] >= ours["retention_30d_mean"]
-    ]
-    reference = reaching[0] if reaching else max(by_k, key=lambda n: linear[n]["final_mastery_mean"])
-    other = linear[reference]
+    summaries = {name: summarise_practice(r) for name, r in runs.items()}
+    ours = summaries[policy]
+    candidates = [b for b in baselines if b in runs and b != policy]
+
+    def matched(name: str) -> bool:
+        other = summaries[name]
+        return (
+            ours["final_mastery_mean"] >= other["final_mastery_mean"]
+            and ours["retention_30d_mean"] >= other["retention_30d_mean"]
+        )
+
+    fair = [b for b in candidates if matched(b)]
+    reference = min(fair or candidates, key=lambda b: summaries[b]["items_mean"])
+    mine, theirs = _total_items(runs[policy]), _total_items(runs[reference])
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(mine), size=(resamples, len(mine)))
+    savings = 100.0 * (1.0 - mine[draws].mean(axis=1) / theirs[draws].mean(axis=1))
+    low, high = np.quantile(savings, [0.025, 0.975])
     return {
         "policy": policy,
         "reference": reference,
-        "linear_reaches_policy": bool(reaching),
-        "percent_fewer_items": 100.0 * (1.0 - ours["items_mean"] / other["items_mean"]),
-        "mastery_equal_or_better": ours["final_mastery_mean"] >= other["final_mastery_mean"],
-        "retention_equal_or_better": ours["retention_30d_mean"] >= other["retention_30d_mean"],
+        "equal_or_better": bool(fair),
+        "percent_fewer_items": 100.0 * (1.0 - mine.mean() / theirs.mean()),
+        "ci95": [float(low), float(high)],
+        "learners": len(mine),
+        "mastery_equal_or_better": ours["final_mastery_mean"] >= summaries[reference]["final_mastery_mean"],
+        "retention_equal_or_better": ours["retention_30d_mean"] >= summaries[reference]["retention_30d_mean"],
     }
 
 
+def practice_line(comparison: dict[str, Any]) -> str:
+    """The command's last line (issue 10's format)."""
+    quality = (
+        "at equal or better mastery and retention"
+        if comparison["equal_or_better"]
+        else "at LOWER mastery or retention than every fair baseline"
+    )
+    low, high = comparison["ci95"]
+    return (
+        f"practice: {comparison['percent_fewer_items']:.1f} % fewer items than {comparison['reference']} "
+        f"{quality} (95 % CI {low:.1f} to {high:.1f}, {comparison['learners']} learners)"
+    )
+
+
 PRACTICE_PROTOCOL = (
-    "  linear-k: k items per skill in topological order, no review (k in {k}); learnpath: next_activities,",
-    "  BKT tracking (the skills' calibrated parameters) until every skill is mastered (MasteryRule:",
-    "  P >= 0.95, 3 answers, last 2 right; a lapsed skill still counts), FSRS reviews as offered;",
-    "  learnpath+placement"
-    " first runs placement (cap {q} questions, counted as items) and seeds progress from it;",
-    "  mastery = mean true P(recall) over all skills when the policy stops; the linear reference is the",
-    "  one with the fewest items per skill whose mastery and retention reach learnpath's (or else its best);",
-    "  retention = the same 30 days later, with no practice in between",
+    "  every policy meets the same learners with the same seeds; items = practice items + placement",
+    "  questions; learnpath: the learner loop (engine.learner_loop: apply + suggest) as the web runs it,",
+    "  serving what `learnpath fit` fits on a first cohort's log (other learners) if no worse than the",
+    "  prior (P(correct): StackedKT; P(mastered): BKT fitted on the same log),",
+    "  until every skill is mastered (P >= 0.95, 3 answers, last 2 right; a lapsed skill still counts);",
+    "  learnpath+placement first runs placement (cap {q} questions, slip 0.1 / guess 0.2 for every item,",
+    "  as the web tells it); fair baselines: linear-k-in-a-row (topological order, each skill until k",
+    "  right in a row, k = 3, 5), linear-learnpath-rule (topological order, learnpath's tracker and",
+    "  mastery rule), learnpath (no placement); oracle: sees the truth (a bound, not a baseline);",
+    "  mastery = mean true P(recall) over all skills when the policy stops; retention = the same 30 days",
+    "  later; reference = the fair baseline with the fewest items among those learnpath+placement matches",
+    "  or beats in mastery and retention; 95 % CI: paired bootstrap over learners (2,000 resamples)",
 )
 
 
@@ -423,34 +667,43 @@ def run_practice_command(args: argparse.Namespace) -> int:
     setup = _setup(args)
     if setup is None:
         return 1
-    graph, population = setup
+    graph, base = setup
+    names = [n.strip() for n in args.populations.split(",") if n.strip()]
+    unknown = [n for n in names if n not in POPULATIONS]
+    if unknown or not names:
+        print(
+            f"learnpath simulate practice: unknown population {', '.join(unknown) or '(none)'}",
+            file=sys.stderr,
+        )
+        return 1
     print(
-        f"Protocol: {args.learners} synthetic learners on the {args.graph} graph "
+        f"Protocol: {args.learners} synthetic learners per population on the {args.graph} graph "
         f"({len(graph)} skills), seed {args.seed};"
     )
-    print(f"  population: {population.source}")
+    print(f"  population: {base.source}")
     for line in PRACTICE_PROTOCOL:
-        print(line.format(k=", ".join(map(str, LINEAR_SWEEP)), q=args.questions))
-    results = practice_experiment(
-        graph, population, learners=args.learners, seed=args.seed, questions=args.questions
-    )
-    for name, summary in results.items():
-        print(
-            f"  {name:>20}: {summary['items_mean']:7.1f} items, "
-            f"mastery {summary['final_mastery_mean']:.3f}, "
-            f"30-day retention {summary['retention_30d_mean']:.3f}, finished {summary['finished_share']:.0%}"
+        print(line.format(q=args.questions))
+    lines = []
+    for name in names:
+        runs, served = practice_experiment(
+            graph,
+            base.named(name),
+            learners=args.learners,
+            seed=args.seed,
+            questions=args.questions,
+            cohort=args.cohort,
         )
-    comparison = practice_comparison(results)
-    same = comparison["mastery_equal_or_better"] and comparison["retention_equal_or_better"]
-    reference = comparison["reference"]
-    print(
-        f"  reference {reference}: learnpath+placement's mastery and retention are "
-        f"{'equal or better' if same else 'WORSE'}"
-        + (
-            ""
-            if comparison["linear_reaches_policy"]
-            else f"; no linear sequence up to {reference} reaches them"
-        )
-    )
-    print(f"practice: {comparison['percent_fewer_items']:.0f}% fewer items than linear")
+        print(f"  {name}: served model {served['model']} ({served.get('reason', 'no cohort')})")
+        for policy, policy_runs in runs.items():
+            summary = summarise_practice(policy_runs)
+            print(
+                f"  {name}: {policy:>22}: {summary['items_mean']:7.1f} items, "
+                f"mastery {summary['final_mastery_mean']:.3f}, "
+                f"30-day retention {summary['retention_30d_mean']:.3f}, "
+                f"finished {summary['finished_share']:.0%}"
+            )
+        line = practice_line(practice_comparison(runs))
+        print(f"  {name}: {line}")
+        lines.append(line)
+    print(lines[0])
     return 0

@@ -9,8 +9,11 @@ Per skill, a two-state hidden Markov model: the learner has mastered the skill (
 Fitting is expectation-maximisation (Baum-Welch) per skill. All skills, all learners and all restarts are
 processed together: sequences are sorted by length and laid out time-major, so one forward-backward pass
 is a loop over time steps of NumPy operations on every sequence still running (``_Layout``).
-The M-step clips guess and slip to at most ``max_guess``/``max_slip`` (0.4 by default), which rules out the
-degenerate solutions where "mastered" means "usually wrong" (Baker, Corbett & Aleven 2008).
+The M-step clips guess and slip to at most ``max_guess``/``max_slip`` (0.5 by default, so that guess <= 0.5
+<= 1 - slip), which rules out the degenerate solutions where "mastered" means "usually wrong" (Baker,
+Corbett & Aleven 2008). The bound was re-checked on an inner split of fold 1's train file of the AKT
+ASSISTments 2009 folds only (0.3, 0.4, 0.45, 0.5; 0.5 had the best held-out AUC, with and without
+forgetting; docs/decisions/0022-honest-tuning.md).
 
 Items with several skills: the answer is an observation for each of its skills (each skill's state is
 updated with it), and P(correct) is the mean of the skills' predictions. The mean rather than the product
@@ -263,8 +266,8 @@ class BKT:
         n_restarts: int = 4,
         max_iter: int = 100,
         tol: float = 1e-6,
-        max_guess: float = 0.4,
-        max_slip: float = 0.4,
+        max_guess: float = 0.5,
+        max_slip: float = 0.5,
         random_state: int | None = 0,
     ) -> None:
         self.forgetting = forgetting

@@ -7,8 +7,10 @@ The engine does no I/O: callers open files (gzip, zip, encodings) and pass the l
 Formats:
 
 - AKT fold files (Ghosh et al. 2020, repository arghosh/AKT): per learner four lines
-  ``learner_index,original_user_id`` / problem ids / skill ids / correctness, or three lines without the
-  problem ids. An answer with several skills appears as consecutive rows with the same problem and label.
+  ``learner_index,original_user_id`` / problem ids / skill ids / correctness, or three lines
+  ``sequence_length`` / skill ids / correctness (the DKT layout). An answer with several skills appears as
+  consecutive rows with the same problem and label. A byte-order mark at the start of a file and a comma
+  at the end of a line are accepted.
 - The raw ASSISTments 2009 skill-builder CSV (latin-1): one row per (answer, skill), ``original`` = 1 for
   main problems and 0 for scaffolding.
 - The ktbench YAML (badranX/KTdata): a ``problem2KCs`` header, then per learner ``stu_id``, ``exer_id``,
@@ -57,8 +59,12 @@ def read_akt(sources: Iterable[Source], *, with_problems: bool = True) -> Answer
     ``sources`` are ``(name, lines)`` pairs read in turn into one log (e.g. a fold's train and valid
     files). Rows are kept as released, one per (answer, skill); see ``collapse_multi_skill_rows``.
     Learner ids are the original user ids where the header has one (so a learner in two files is one
-    learner), item ids the problem indexes (``"s<skill>"`` in the three-line format, where the skill is all
-    that is known of the item).
+    learner); a header that is the sequence length alone names no learner, so each such block is a learner
+    of its own, ``"<file>:<line>"``. Item ids are the problem indexes (``"s<skill>"`` in the three-line
+    format, where the skill is all that is known of the item). Refused, with the file and line: a
+    three-line block whose first line has two numbers (a learner id and a count cannot be told from an
+    index and an id, and taking either for the learner would merge learners), and a three-line block whose
+    length line does not match its answers.
     """
     builder = AnswerLogBuilder()
     block = 4 if with_problems else 3
@@ -66,6 +72,8 @@ def read_akt(sources: Iterable[Source], *, with_problems: bool = True) -> Answer
         pending: list[tuple[int, str]] = []
         for number, raw in enumerate(lines, start=1):
             text = raw.strip()
+            if number == 1:
+                text = text.lstrip("\ufeff").strip()  # a byte-order mark, as some editors write
             if not text:
                 if pending:
                     raise DataFormatError(name, number, "blank line inside a learner's block")
@@ -87,12 +95,20 @@ def _akt_block(
     builder: AnswerLogBuilder, name: str, block: list[tuple[int, str]], with_problems: bool
 ) -> None:
     (header_line, header), *rest = block
-    head = header.split(",")
-    if len(head) > 2 or not all(part.strip().isdigit() for part in head):
+    head = [part.strip() for part in header.rstrip(",").split(",")]
+    expected = "'index,user_id' (or the sequence length alone)" if with_problems else "the sequence length"
+    if len(head) > 2 or not all(part.isdigit() for part in head):
         raise DataFormatError(
-            name, header_line, f"expected a learner header 'index[,user_id]', found {header[:60]!r}"
+            name, header_line, f"expected a learner header {expected}, found {header[:60]!r}"
         )
-    learner = head[-1].strip()
+    if len(head) == 2 and not with_problems:
+        raise DataFormatError(
+            name,
+            header_line,
+            f"a three-line file's first line per learner is the sequence length, found {header[:60]!r}: "
+            "two numbers (a learner id and a count?) cannot be read safely; use the four-line format "
+            "'index,user_id' / problem ids / skill ids / correctness",
+        )
     length: int | None = None
     columns: list[list[int]] = []
     labels = ("problem ids", "skill ids", "correctness") if with_problems else ("skill ids", "correctness")
@@ -108,6 +124,18 @@ def _akt_block(
     number = rest[-1][0]
     if any(value not in (0, 1) for value in columns[-1]):
         raise DataFormatError(name, number, "correctness: expected only 0 and 1")
+    if len(head) == 2:
+        learner = head[1]
+    elif int(head[0]) == length:
+        # the sequence length: it names no learner, so this block is a learner of its own (taking the
+        # length for an id would merge every learner with as many answers)
+        learner = f"{name}:{header_line}"
+    elif with_problems:
+        learner = head[0]  # a learner index
+    else:
+        raise DataFormatError(
+            name, header_line, f"sequence length {head[0]}, but the learner's lines have {length} answers"
+        )
     if with_problems:
         problems, skills, correct = columns
         for problem, skill, label in zip(problems, skills, correct, strict=True):

@@ -70,10 +70,25 @@ def standard_models(random_state: int = 0) -> list[ModelSpec]:
     ]
 
 
+def undefined_auc_reason(y: npt.ArrayLike) -> str | None:
+    """Why AUC is undefined on these labels (no answers, or all of one class), or ``None``."""
+    labels = np.asarray(y, dtype=np.float64)
+    if len(labels) == 0:
+        return "the test fold has no answers"
+    if labels.min() == labels.max():
+        which = "correct" if labels[0] == 1 else "wrong"
+        return f"all {len(labels)} test answers are {which}, and AUC needs both right and wrong answers"
+    return None
+
+
 def score(y: npt.ArrayLike, p: npt.ArrayLike) -> dict[str, float]:
-    """The metrics the evaluator reports for one fold."""
+    """The metrics the evaluator reports for one fold; NaN where a metric is undefined (AUC on answers of
+    one class; every metric on no answers: ``undefined_auc_reason`` says why)."""
+    labels = np.asarray(y, dtype=np.float64)
+    if len(labels) == 0:
+        return dict.fromkeys(("auc", "acc", "rmse", "logloss", "ece"), float("nan"))
     return {
-        "auc": auc(y, p),
+        "auc": auc(y, p) if undefined_auc_reason(labels) is None else float("nan"),
         "acc": accuracy(y, p),
         "rmse": rmse(y, p),
         "logloss": log_loss(y, p),
@@ -82,10 +97,12 @@ def score(y: npt.ArrayLike, p: npt.ArrayLike) -> dict[str, float]:
 
 
 def summarise(per_fold: list[dict[str, float]]) -> dict[str, float]:
-    """Mean and sample standard deviation over folds of each metric (NaN for one fold: undefined)."""
+    """Mean and sample standard deviation over folds of each metric, over the folds where it is defined
+    (NaN where it is defined on none; the sd is NaN where it is defined on fewer than two)."""
     out: dict[str, float] = {}
     for key in per_fold[0]:
         values = np.array([fold[key] for fold in per_fold], dtype=np.float64)
-        out[f"{key}_mean"] = float(values.mean())
+        values = values[~np.isnan(values)]
+        out[f"{key}_mean"] = float(values.mean()) if len(values) else float("nan")
         out[f"{key}_sd"] = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
     return out

@@ -14,6 +14,7 @@ P(skill mastered) maps the predicted success on a typical item of the skill thro
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -107,6 +108,38 @@ _SLOPE_FROM_LEARNER = [
 ]
 
 
+def most_recent_answers(log: AnswerLog, max_answers: int | None) -> AnswerLog:
+    """The ``max_answers`` most recent answers of ``log`` (all of it when ``None`` or when it is shorter).
+
+    Most recent by time where every answer has one (ties, and logs without times, by position: a log is
+    in the order the answers arrived). Older answers are dropped, so a learner whose history is cut starts
+    from the cut in training. This bounds a refit's time and memory (docs/learner-model.md, "Fit time").
+    """
+    if max_answers is None or len(log) <= max_answers:
+        return log
+    if max_answers < 1:
+        raise ValueError(f"max_answers must be at least 1, got {max_answers}")
+    if len(log) and not np.isnan(log.time).any():
+        order = np.argsort(log.time, kind="stable")
+        keep = np.sort(order[len(log) - max_answers :])
+    else:
+        keep = np.arange(len(log) - max_answers, len(log))
+    return log.select(keep)
+
+
+def learner_draws(log: AnswerLog, random_state: int) -> FloatArray:
+    """A uniform number in [0, 1) per learner of ``log`` (indexed like ``log.learner_ids``), from a hash of
+    the learner's id and ``random_state``: the same learner draws the same number in any log, whatever
+    the order or the other learners, so splits by learner do not depend on how the log was built."""
+    draws = [
+        int.from_bytes(
+            hashlib.blake2b(f"{random_state}\x1f{learner}".encode(), digest_size=8).digest(), "big"
+        )
+        for learner in log.learner_ids
+    ]
+    return np.asarray(draws, dtype=np.float64) / 2.0**64
+
+
 def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
@@ -135,20 +168,32 @@ class LogisticKT:
     per-skill columns and the standardised dense features: precisions of Gaussian priors added to the
     summed log loss, so they weigh more on small logs), ``prior_strength`` (pseudo
     answers smoothing an item's success rate towards its skills' rate), ``max_iter`` (L-BFGS),
-    ``mastery_threshold`` (the predicted success on a typical item of the skill that counts as mastered).
+    ``mastery_threshold`` (the predicted success on a typical item of the skill that counts as mastered),
+    ``item_rate_folds`` (folds of training learners for the training rows' out-of-fold item rates,
+    ``_training_item_rates``), ``max_answers`` (fit on at most this many most recent answers,
+    ``most_recent_answers``; ``None``: all), ``random_state`` (the folds' draw).
+
+    The defaults were chosen on an inner split by learner of fold 1's train file of the AKT ASSISTments
+    2009 folds only, never on a valid or test file (``benchmarks/kt_assist2009.py --tune``;
+    docs/decisions/0022-honest-tuning.md).
     """
 
     name = MODEL_NAME
+    # out-of-fold item counts scaled to the whole training log's size (see _training_item_rates)
+    _scale_out_of_fold = True
 
     def __init__(
         self,
         *,
         item_l2: float = 5.0,
-        skill_l2: float = 2.0,
-        dense_l2: float = 0.2,
+        skill_l2: float = 4.0,
+        dense_l2: float = 0.4,
         prior_strength: float = 10.0,
         max_iter: int = 500,
         mastery_threshold: float = 0.85,
+        item_rate_folds: int = 10,
+        max_answers: int | None = None,
+        random_state: int = 0,
     ) -> None:
         self.item_l2 = item_l2
         self.skill_l2 = skill_l2
@@ -156,6 +201,9 @@ class LogisticKT:
         self.prior_strength = prior_strength
         self.max_iter = max_iter
         self.mastery_threshold = mastery_threshold
+        self.item_rate_folds = item_rate_folds
+        self.max_answers = max_answers
+        self.random_state = random_state
         self.item_index_: dict[str, int] | None = None
         self.skill_index_: dict[str, int] | None = None
         self.item_successes_: FloatArray | None = None
@@ -182,10 +230,13 @@ class LogisticKT:
             "prior_strength": self.prior_strength,
             "max_iter": self.max_iter,
             "mastery_threshold": self.mastery_threshold,
+            "item_rate_folds": self.item_rate_folds,
+            "max_answers": self.max_answers,
+            "random_state": self.random_state,
         }
 
     def fit(self, events: AnswerLog | Iterable[Answer]) -> LogisticKT:
-        log = as_answer_log(events)
+        log = most_recent_answers(as_answer_log(events), self.max_answers)
         if len(log) == 0:
             raise ValueError("LogisticKT.fit needs at least one answer")
         self.item_index_ = {item: k for k, item in enumerate(log.item_ids)}
@@ -201,7 +252,7 @@ class LogisticKT:
             skill_n + 2.0
         )
         self._set_item_rates()
-        design = self._design(log, leave_one_out=True)
+        design = self._design(log, item_rates=self._training_item_rates(log))
         raw = design.dense
         self.bin_edges_ = [
             np.unique(np.quantile(raw[:, column], np.linspace(0.0, 1.0, N_BINS + 1)[1:-1]))
@@ -327,15 +378,15 @@ class LogisticKT:
             return self._mean_skill_rate
         return sum(known) / len(known)
 
-    def _item_evidence(self, item_code: int | None, own_label: float | None) -> float:
-        """log(1 + training answers to the item), its own answer left out: how much to trust its rate."""
+    def _item_evidence(self, item_code: int | None) -> float:
+        """log(1 + training answers to the item): how much to trust its rate."""
         if item_code is None:
             return 0.0
-        return math.log1p(self._item_attempts[item_code] - (1.0 if own_label is not None else 0.0))
+        return math.log1p(self._item_attempts[item_code])
 
-    def _item_rate_logit(
-        self, item_code: int | None, skill_codes: list[int], own_label: float | None
-    ) -> float:
+    def _item_rate_logit(self, item_code: int | None, skill_codes: list[int]) -> float:
+        """logit((successes + a·p_S) / (answers + a)): the item's training success rate, smoothed towards
+        its skills' rate p_S by a = ``prior_strength`` pseudo answers."""
         assert self.item_successes_ is not None
         assert self.item_attempts_ is not None
         prior = self._item_prior(skill_codes)
@@ -344,15 +395,66 @@ class LogisticKT:
             return _logit(prior)
         successes = self._item_successes[item_code]
         attempts = self._item_attempts[item_code]
-        if own_label is not None:  # leave the answer's own label out of its item's rate
-            successes -= own_label
-            attempts -= 1.0
         return _logit((successes + a * prior) / (attempts + a))
+
+    def _training_item_rates(self, log: AnswerLog) -> tuple[FloatArray, FloatArray]:
+        """Per training answer, the item-rate logit and the item evidence its features see in ``fit``.
+
+        A test answer's item rate comes from other learners' answers only. A training answer must see
+        its rate the same way, or the fit learns what the features reveal of its own label: leaving the
+        row's own label out (the earlier way) makes a right answer's rate lower than a wrong answer's
+        on the same item, which separates them perfectly, and the fit used it (issue 10). So the
+        training learners are split into ``item_rate_folds`` folds by learner (seeded by
+        ``random_state``) and each answer sees the item's and skills' rates computed from the other
+        folds' learners, its counts scaled by K/(K − 1) to the size of the whole training log (the size a
+        test answer's rate is computed from). ``item_rate_folds`` = 1 gives every answer of an item the
+        same in-sample rate (its own label included); docs/learner-model.md has the comparison.
+        """
+        assert self.item_successes_ is not None
+        assert self.item_attempts_ is not None
+        assert self.skill_rate_ is not None
+        y = log.correct.astype(np.float64)
+        n_items, n_skills = len(log.item_ids), len(log.skill_ids)
+        counts = log.n_skills_per_answer
+        answer_of_entry = np.repeat(np.arange(len(log)), counts)
+        folds = self.item_rate_folds
+        if folds <= 1:
+            successes = self.item_successes_[log.item]
+            attempts = self.item_attempts_[log.item]
+            entry_rate = self.skill_rate_[log.skill]
+        else:
+            learner_fold = np.minimum(
+                (learner_draws(log, self.random_state) * folds).astype(np.int64), folds - 1
+            )
+            row_fold = learner_fold[log.learner]
+            key = row_fold * n_items + log.item
+            fold_successes = np.bincount(key, weights=y, minlength=folds * n_items)
+            fold_attempts = np.bincount(key, minlength=folds * n_items).astype(np.float64)
+            scale = folds / (folds - 1.0) if self._scale_out_of_fold else 1.0
+            successes = (self.item_successes_[log.item] - fold_successes[key]) * scale
+            attempts = (self.item_attempts_[log.item] - fold_attempts[key]) * scale
+            entry_fold = row_fold[answer_of_entry]
+            skill_key = entry_fold * n_skills + log.skill
+            entry_y = y[answer_of_entry]
+            all_successes = np.bincount(log.skill, weights=entry_y, minlength=n_skills)
+            all_attempts = np.bincount(log.skill, minlength=n_skills).astype(np.float64)
+            skill_fold_successes = np.bincount(skill_key, weights=entry_y, minlength=folds * n_skills)
+            skill_fold_attempts = np.bincount(skill_key, minlength=folds * n_skills)
+            entry_rate = (all_successes[log.skill] - skill_fold_successes[skill_key] + 1.0) / (
+                all_attempts[log.skill] - skill_fold_attempts[skill_key] + 2.0
+            )
+        prior = np.bincount(answer_of_entry, weights=entry_rate, minlength=len(log)) / counts
+        a = self.prior_strength
+        rate = (successes + a * prior) / (attempts + a)
+        return np.log(rate / (1.0 - rate)), np.log1p(attempts)
 
     # ------------------------------------------------------------------ features
 
-    def _design(self, log: AnswerLog, *, leave_one_out: bool) -> Design:
-        """Features of every answer in ``log`` from the same learner's earlier answers in ``log``."""
+    def _design(self, log: AnswerLog, *, item_rates: tuple[FloatArray, FloatArray] | None = None) -> Design:
+        """Features of every answer in ``log`` from the same learner's earlier answers in ``log``.
+
+        ``item_rates``: per answer, the item-rate logit and item evidence to use in place of the fitted
+        ones (``fit`` passes out-of-fold rates, ``_training_item_rates``); ``None`` for new data."""
         assert self.item_index_ is not None
         assert self.skill_index_ is not None
         n = len(log)
@@ -372,6 +474,8 @@ class LogisticKT:
         item_codes_model = item_map.tolist()
         skill_codes_model = skill_map.tolist()
         slope_offset = n_items
+        rate_override = None if item_rates is None else item_rates[0].tolist()
+        evidence_override = None if item_rates is None else item_rates[1].tolist()
         for k in range(n):
             state = learners.get(learner_codes[k])
             if state is None:
@@ -396,7 +500,9 @@ class LogisticKT:
                 items_seen.get(item),
                 None if model_item < 0 else model_item,
                 [skill_codes_model[s] for s in skills],
-                (1.0 if correct else 0.0) if leave_one_out else None,
+                None
+                if rate_override is None or evidence_override is None
+                else (rate_override[k], evidence_override[k]),
             )
             dense[k] = row
             if model_item >= 0:
@@ -440,12 +546,13 @@ class LogisticKT:
         item_record: ItemRecord | None,
         model_item: int | None,
         skill_codes: list[int],
-        own_label: float | None,
+        item_override: tuple[float, float] | None,
     ) -> tuple[list[float], list[tuple[int, list[float]]]]:
         """Dense features and per-skill slope values of one answer (shared by batch and online paths).
 
         ``skill_codes`` are the model's indexes of the answer's skills, aligned with ``skill_records``,
-        -1 for a skill unseen in training.
+        -1 for a skill unseen in training. ``item_override``: the item-rate logit and evidence to use
+        (training rows, out of fold), or ``None`` for the fitted ones (every prediction).
         """
         model_skills = [code for code in skill_codes if code >= 0]
         n_answer_skills = len(skill_records)
@@ -457,8 +564,11 @@ class LogisticKT:
             mean_skill = [sum(column) * weight for column in zip(*per_skill, strict=True)]
             combination = skill_features(combination_record, answers)
         learner = learner_features(answers, successes, ema, recent, streak, residual_sum, residual_ema)
-        item_rate = self._item_rate_logit(model_item, model_skills, own_label)
-        item_evidence = self._item_evidence(model_item, own_label)
+        if item_override is None:
+            item_rate = self._item_rate_logit(model_item, model_skills)
+            item_evidence = self._item_evidence(model_item)
+        else:
+            item_rate, item_evidence = item_override
         ability = learner[_ABILITY]
         row = [
             *learner,
@@ -522,7 +632,7 @@ class LogisticKT:
         """P(correct) of every answer from the same learner's earlier answers in ``events``."""
         self._check()
         log = as_answer_log(events)
-        return _sigmoid(self._score(self._design(log, leave_one_out=False)))
+        return _sigmoid(self._score(self._design(log)))
 
     def initial_state(self) -> LearnerHistory:
         return LearnerHistory()
@@ -543,9 +653,7 @@ class LogisticKT:
         assert self.item_index_ is not None
         assert self.skill_index_ is not None
         model_item = self.item_index_.get(item)
-        p = _p_of_logit(
-            self._item_rate_logit(model_item, [self.skill_index_.get(s, -1) for s in skills], None)
-        )
+        p = _p_of_logit(self._item_rate_logit(model_item, [self.skill_index_.get(s, -1) for s in skills]))
         # a cache of a pure function of the fitted parameters, so it changes no result; keyed by the item
         # (a string hashes faster than an (item, skills) tuple) and kept for training items only, so that
         # a stream of unknown item ids cannot grow it

@@ -1,23 +1,28 @@
 """Adaptive placement over a whole skill graph: a few questions, then P(known) for every skill.
 
-**Model.** A learner's knowledge state is the set of skills they know. Following knowledge-space theory
-(Doignon & Falmagne, *Knowledge Spaces*, 1999; Falmagne et al., "The assessment of knowledge, in theory and
-in practice", 2006, the basis of ALEKS), the plausible states are the ones closed under prerequisites: a
-known skill's prerequisites are known. The number of such states grows exponentially with the graph, so the
-belief is a weighted sample of them, kept up to date by sequential Monte Carlo (Doucet, de Freitas & Gordon,
-*Sequential Monte Carlo Methods in Practice*, 2001; the sampler is ``knowledge_states``). The prior draws
-each sample's state from a latent progress ``theta``:
+**Model.** A learner's knowledge state is the set of skills they know. Knowledge-space theory (Doignon &
+Falmagne, *Knowledge Spaces*, 1999; Falmagne et al., "The assessment of knowledge, in theory and in
+practice", 2006, the basis of ALEKS) takes the plausible states to be the ones closed under prerequisites;
+real learners also know a skill without one of its prerequisites, so, as in probabilistic knowledge
+structures (Falmagne & Doignon 1988; Heller & Stefanutti (eds.), *Knowledge Structures*, 2024), every
+state has some probability and the map says which are likely. The number of states grows
+exponentially with the graph, so the belief is a weighted sample of them, kept up to date by sequential
+Monte Carlo (Doucet, de Freitas & Gordon, *Sequential Monte Carlo Methods in Practice*, 2001; the samplers
+are ``knowledge_states``). The prior draws each sample's state from a latent progress ``theta``:
 
     theta ~ N(0, prior_sd^2)
-    K_s = 1  iff  every prerequisite of s has K = 1  and  U_s < sigmoid(prior_slope * (theta - b_s))
+    p_s = (1 - skill_gap) * sigmoid(prior_slope * (theta - b_s))
+    K_s = 1  with probability p_s if every prerequisite of s has K = 1, else prerequisite_leak * p_s
 
 in topological order, with ``b_s`` a skill's offset, by default
 ``depth_spread * (depth_s / max depth - 0.5)``: the further up the graph a skill sits, the further
 along a learner must be to know it (learners meet a course roughly in the order of its levels).
-Every sampled state respects the graph, which is what makes answers propagate: a right answer on
-Decimals raises the weight of states holding Decimals, and all of them hold Fractions too; a wrong
-answer on Fractions lowers every state holding Fractions, and with them every state holding a skill
-built on it.
+Answers propagate through the samples: a right answer on Decimals raises the weight of states holding
+Decimals, and most of them (by odds 1 : ``prerequisite_leak``) hold Fractions too; a wrong answer on
+Fractions lowers the states holding Fractions, and with them most states holding a skill built on it. But a
+learner who answers Decimals right and Fractions wrong, repeatedly, is believed: "knows Decimals, not
+Fractions" is a state of its own. ``prerequisite_leak = skill_gap = 0`` is the closed model (only closed
+states), used before issue 10.
 
 **Answers.** An item has a calibrated slip and guess (BKT's, Corbett & Anderson 1994):
 P(right | known) = 1 - slip, P(right | not known) = guess. "I haven't learned this yet"
@@ -55,7 +60,7 @@ import numpy.typing as npt
 
 from learnpath.engine.answers import require_utc
 from learnpath.engine.documents import check_document, dump_flat, load_flat
-from learnpath.engine.knowledge_states import Chains, ClosedStateModel
+from learnpath.engine.knowledge_states import Chains, ClosedStateModel, LeakyStateModel
 from learnpath.engine.mastery import SkillProgress
 from learnpath.engine.skill_graph import SkillGraph
 
@@ -117,6 +122,8 @@ class PlacementConfig:
     prior_slope: float = 1.7
     depth_spread: float = 4.0
     not_learned_if_known: float = 0.02
+    prerequisite_leak: float = 0.4
+    skill_gap: float = 0.0
 
     def __post_init__(self) -> None:
         if self.max_questions < 0:
@@ -129,13 +136,18 @@ class PlacementConfig:
             raise ValueError("min_gain must be >= 0 and prior_sd, prior_slope > 0")
         if not 0.0 < self.not_learned_if_known <= 1.0:
             raise ValueError("not_learned_if_known must lie in (0, 1]")
+        if not 0.0 <= self.prerequisite_leak < 1.0 or not 0.0 <= self.skill_gap < 1.0:
+            raise ValueError("prerequisite_leak and skill_gap must lie in [0, 1)")
 
     def to_dict(self) -> dict[str, Any]:
         return dump_flat(self, "PlacementConfig", FORMAT_VERSION)
 
     @classmethod
     def from_dict(cls, document: Mapping[str, Any]) -> PlacementConfig:
-        return load_flat(cls, document, "PlacementConfig", FORMAT_VERSION)
+        """A stored config; one written before ``prerequisite_leak`` and ``skill_gap`` existed meant the
+        closed model (both 0)."""
+        older = {"prerequisite_leak": 0.0, "skill_gap": 0.0}
+        return load_flat(cls, {**older, **document}, "PlacementConfig", FORMAT_VERSION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +276,7 @@ class Placement:
     skill_offsets: Mapping[str, float] | None = None
     _index: Mapping[str, int] = field(init=False, repr=False, compare=False)
     _item_index: Mapping[str, int] = field(init=False, repr=False, compare=False)
-    _model: ClosedStateModel = field(init=False, repr=False, compare=False)
+    _model: ClosedStateModel | LeakyStateModel = field(init=False, repr=False, compare=False)
     _cache: dict[tuple[int, tuple[PlacementAnswer, ...]], _Belief] = field(
         init=False, repr=False, compare=False
     )
@@ -287,9 +299,25 @@ class Placement:
         object.__setattr__(self, "_item_index", item_index)
         object.__setattr__(self, "_cache", {})
         object.__setattr__(self, "_cache_lock", threading.Lock())
-        model = ClosedStateModel(
-            self.graph, offsets=self._offsets(), prior_sd=self.config.prior_sd, slope=self.config.prior_slope
-        )
+        config = self.config
+        model: ClosedStateModel | LeakyStateModel
+        if config.prerequisite_leak > 0.0:
+            model = LeakyStateModel(
+                self.graph,
+                offsets=self._offsets(),
+                prior_sd=config.prior_sd,
+                slope=config.prior_slope,
+                leak=config.prerequisite_leak,
+                gap=config.skill_gap,
+            )
+        else:
+            model = ClosedStateModel(
+                self.graph,
+                offsets=self._offsets(),
+                prior_sd=config.prior_sd,
+                slope=config.prior_slope,
+                gap=config.skill_gap,
+            )
         object.__setattr__(self, "_model", model)
 
     # -- the process -----------------------------------------------------------------------------------
@@ -508,21 +536,30 @@ def _gains(
     """
     marginals = belief.marginals()
     skills = sorted({index[items[k].skill_id] for k in candidates})
-    states = belief.states.astype(np.float64)
-    joint = (states[:, skills] * belief.weights[:, None]).T @ states  # (len(skills), all skills)
+    known = belief.chains.known
+    # (len(skills), all skills); float32 halves the product's cost, and sums of weights need no more
+    joint = (
+        (known[skills] * belief.weights[None, :]).astype(np.float32) @ known.T.astype(np.float32)
+    ).astype(np.float64)
     row = {s: r for r, s in enumerate(skills)}
-    rows = np.array([row[index[items[k].skill_id]] for k in candidates])
-    slip = np.array([items[k].p_slip for k in candidates])[:, None]
-    guess = np.array([items[k].p_guess for k in candidates])[:, None]
+    # items with the same skill, slip and guess have the same gain: score each such kind once
+    kinds = np.array(
+        [(row[index[items[k].skill_id]], items[k].p_slip, items[k].p_guess) for k in candidates],
+        dtype=np.float64,
+    ).reshape(-1, 3)
+    unique, inverse = np.unique(kinds, axis=0, return_inverse=True)
+    rows = unique[:, 0].astype(np.int64)
+    slip = unique[:, 1:2]
+    guess = unique[:, 2:3]
     j = joint[rows]
-    m_s = np.array([marginals[index[items[k].skill_id]] for k in candidates])[:, None]
+    m_s = marginals[np.array(skills, dtype=np.int64)[rows]][:, None]
     rest = marginals[None, :] - j
     p1 = np.clip((1.0 - slip) * m_s + guess * (1.0 - m_s), _TINY, 1.0 - _TINY)
-    post1 = ((1.0 - slip) * j + guess * rest) / p1
-    post0 = (slip * j + (1.0 - guess) * rest) / (1.0 - p1)
+    post1 = np.clip(((1.0 - slip) * j + guess * rest) / p1, 0.0, 1.0)
+    post0 = np.clip((slip * j + (1.0 - guess) * rest) / (1.0 - p1), 0.0, 1.0)
     before = float(_entropy(marginals).sum())
     after = p1[:, 0] * _entropy(post1).sum(axis=1) + (1.0 - p1[:, 0]) * _entropy(post0).sum(axis=1)
-    out: FloatArray = before - after
+    out: FloatArray = (before - after)[inverse.reshape(-1)]
     return out
 
 

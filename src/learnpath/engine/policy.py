@@ -10,37 +10,58 @@ Ranking, highest first (``score`` = tier + a quality in [0, 1) within the tier):
    policy offers its nearest unlocked prerequisites instead ("You chose Percent. It builds on Decimals,
    so let's master Decimals first"): the choice is never silently dropped, and never breaks prerequisites.
 4. **review** — spaced reviews due now (``review.due_reviews``: most at risk first, within the daily cap
-   and the gentle-restart cap), a skill missed after mastery (``lapsed``) first of all.
+   and the gentle-restart cap), a skill missed after mastery (``lapsed``) first of all. Only review
+   suggestions carry the review wording ("Review: ...", "Time to review: ...").
 3. **assigned** — teacher assignments, earliest due date first. An assignment may open a ``not_yet``
    skill: the teacher's decision overrides the graph, and the reason says which prerequisite is missing.
+   An assignment retires once its skill is mastered (and not lapsed): the teacher's goal is met, so a
+   past-due assignment does not come back forever nor push aside the starting points placement chose.
 2. **mastery_check** — P(mastered) already at the threshold but the evidence short of the mastery rule:
    a few more answers settle it (Corbett & Anderson 1995; Kelly et al. 2015; see ``mastery``).
 1. **practice** — ``ready`` and ``in_progress`` skills. The item is the one whose predicted success is
    closest to ``target`` (0.75) inside the productive band [0.6, 0.85]: hard enough to learn from, easy
    enough to succeed most of the time (the "desirable difficulty" of Bjork 1994 and the 85 % rule of
    Wilson, Shenhav, Straccia & Cohen 2019, "The Eighty Five Percent Rule for optimal learning"). A skill
-   with no item in the band is still offered, below every in-band one, as a stretch or a warm-up.
+   whose chosen item is outside the band is still offered, below every in-band one, as a stretch or a
+   warm-up.
+0. **extra** — only when nothing above exists (say, placement found the whole course known and no review
+   is due): mastered skills as optional extra practice, least recently practised first, so the learner
+   never meets an empty page. If no mastered skill has an item either (a content gap: the prerequisites
+   have no questions), the locked skills that have items come last, saying which prerequisite is missing.
+   The result is empty only when no skill has an item other than ``last_item``, or when an open skill's
+   only item is ``last_item`` (then the caller may offer that item again rather than a locked skill).
 
-Never suggested: a ``not_yet`` skill (except by assignment), a ``mastered`` skill whose review is not due
-(except when chosen or assigned), the item just seen. One suggestion per skill, at its highest tier.
+Never suggested above tier 0: a ``not_yet`` skill (except by assignment), a ``mastered`` skill whose review
+is not due (except when chosen). Never the item just seen. One suggestion per skill, at its highest tier.
+
+Item rotation (the same rule for every tier and for the choice board). Within a skill the picker takes,
+in this order: items not in ``avoid`` (unless the skill has nothing else); the fewest ``exposures`` (how
+often the learner has been shown each item); in-band before out-of-band; closest to ``target``; a seeded
+tie key. So no item returns while the skill has an unseen one: a repeated question shows that its answer
+was remembered, not that the skill was learned (the reason adaptive tests control item exposure, Sympson &
+Hetter 1985), and varied questions teach more. An unseen out-of-band item therefore comes before any repeat,
+even an in-band one; it is offered honestly as a stretch or warm-up and ranks the skill below skills that
+still have unseen in-band items, which nudges the learner towards fresh material elsewhere.
 
 Interleaving (Rohrer & Taylor 2007, "The shuffling of mathematics problems improves learning"): if the
 last ``max_in_a_row`` activities were all on one skill, every suggestion on that skill drops below all
-others, as long as there are others. This applies to the chosen skill too: after ``max_in_a_row`` in a
-row one other activity comes in between, then the choice comes back on top.
+others (its score becomes quality - 1), as long as there are others. This applies to the chosen skill
+too: after ``max_in_a_row`` in a row one other activity comes in between, then the choice comes back on
+top.
 
-Exact ties (same quality) are broken by a key drawn from ``random_state`` per (skill, item), so equally
-good items rotate between seeds and never depend on dictionary order.
+Exact ties (same exposures and quality) are broken by a key drawn from ``random_state`` per (skill, item),
+so equally good items rotate between seeds and never depend on dictionary order.
 """
 
 from __future__ import annotations
 
 import random
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from learnpath.engine.answers import require_utc
@@ -70,6 +91,9 @@ DEFAULT_REVIEW_POLICY = ReviewPolicy()
 ItemPredictions = Mapping[str, Mapping[str, float]]
 """Candidate items per skill with the learner model's P(correct) for this learner: ``{skill: {item: p}}``."""
 
+NO_EXPOSURES: Mapping[str, int] = MappingProxyType({})
+"""The default ``exposures``: no item shown yet (read-only, so a shared default cannot be mutated)."""
+
 
 class SuggestionKind(StrEnum):
     """Why an activity is suggested; also its tier, in the order of ``_TIER``."""
@@ -79,6 +103,7 @@ class SuggestionKind(StrEnum):
     ASSIGNED = "assigned"
     PRACTICE = "practice"
     MASTERY_CHECK = "mastery_check"
+    EXTRA = "extra"
 
 
 _TIER = {
@@ -87,6 +112,7 @@ _TIER = {
     SuggestionKind.ASSIGNED: 3,
     SuggestionKind.MASTERY_CHECK: 2,
     SuggestionKind.PRACTICE: 1,
+    SuggestionKind.EXTRA: 0,
 }
 _BEST_QUALITY = 0.999  # keeps tier + quality strictly below the next tier
 
@@ -202,16 +228,21 @@ def next_activities(
     rule: MasteryRule = DEFAULT_RULE,
     review_policy: ReviewPolicy = DEFAULT_REVIEW_POLICY,
     config: PolicyConfig = PolicyConfig(),
+    exposures: Mapping[str, int] = NO_EXPOSURES,
+    avoid: Collection[str] = (),
 ) -> tuple[Suggestion, ...]:
     """Rank the next activities for one learner at ``now`` (see the module docstring for the rules).
 
     ``progress`` and ``schedules`` are per skill (skills left out have not been practised / have no
     review). ``recent_skills`` lists the skills of the latest activities, oldest first. ``reviewed_today``
     and ``away_since`` feed the daily review cap (``review.reviews_allowed_today``). An ``int``
-    ``random_state`` is a seed; a ``random.Random`` is drawn from once. Nothing passed in is modified.
-    Returns at most one suggestion per skill, best first; empty when nothing can be offered.
+    ``random_state`` is a seed; a ``random.Random`` is drawn from once. ``exposures`` counts how often
+    the learner has been shown each item (items left out: never); within a skill the fewest come first.
+    ``avoid`` names items not to use now, used only when the skill has nothing else. Nothing passed in is
+    modified. Returns at most one suggestion per skill, best first; empty only when no skill has an item
+    other than ``last_item``.
     """
-    _check_inputs(graph, items, chosen_skill, assignments)
+    _check_inputs(graph, items, chosen_skill, assignments, exposures, avoid)
     now, picker, due, states = _prepare(
         graph,
         progress,
@@ -224,6 +255,8 @@ def next_activities(
         away_since,
         review_policy,
         config,
+        exposures,
+        avoid,
     )
     order = {skill_id: position for position, skill_id in enumerate(graph.topological_order())}
     found: dict[str, Suggestion] = {}
@@ -249,11 +282,13 @@ def next_activities(
         if status.state not in (MasteryState.READY, MasteryState.IN_PROGRESS):
             continue
         if entry.p_mastered >= rule.threshold and not rule.enough_evidence(entry.evidence):
-            item_id, _p = picker.closest(skill_id)
+            item_id, _p = picker.pick(skill_id)
             quality = (entry.p_mastered - rule.threshold) / max(1.0 - rule.threshold, 1e-9)
             offer(SuggestionKind.MASTERY_CHECK, skill_id, item_id, quality, _check_reason(graph, entry, rule))
         else:
             _offer_practice(graph, status, picker, config, offer)
+    if not found:
+        _offer_extra(graph, states, progress, picker, offer)
 
     ranked = _interleave(list(found.values()), recent_skills, config.max_in_a_row)
     ranked.sort(key=lambda s: (-s.score, order[s.skill_id]))
@@ -274,15 +309,19 @@ def choice_board(
     include_mastered: bool = False,
     review_policy: ReviewPolicy = DEFAULT_REVIEW_POLICY,
     config: PolicyConfig = PolicyConfig(),
+    exposures: Mapping[str, int] = NO_EXPOSURES,
+    avoid: Collection[str] = (),
 ) -> tuple[BoardEntry, ...]:
     """Everything the learner may choose now, in topological order, with the reason for each.
 
     That is every ``ready``, ``in_progress`` and ``review_due`` skill (and ``mastered`` ones with
-    ``include_mastered``), never a ``not_yet`` one. ``item_id`` is the item to start with (closest to
-    the target success, never ``last_item``), or None when ``items`` has none for the skill.
+    ``include_mastered``, or when there is nothing else: a learner who knows the whole course may still
+    choose extra practice), never a ``not_yet`` one. ``item_id`` is the item to start with, picked by the
+    policy's rotation rule (``exposures``, ``avoid``, never ``last_item``; see the module docstring), or
+    None when ``items`` has none for the skill.
     """
     items = items or {}
-    _check_inputs(graph, items, None, ())
+    _check_inputs(graph, items, None, (), exposures, avoid)
     now, picker, _due, states = _prepare(
         graph,
         progress,
@@ -295,9 +334,11 @@ def choice_board(
         away_since,
         review_policy,
         config,
+        exposures,
+        avoid,
     )
     allowed = {MasteryState.READY, MasteryState.IN_PROGRESS, MasteryState.REVIEW_DUE}
-    if include_mastered:
+    if include_mastered or not any(status.state in allowed for status in states.values()):
         allowed.add(MasteryState.MASTERED)
     return tuple(
         BoardEntry(
@@ -305,7 +346,7 @@ def choice_board(
             name=graph.name(skill_id),
             state=status.state,
             reason=status.reason,
-            item_id=picker.closest(skill_id)[0],
+            item_id=picker.pick(skill_id)[0],
         )
         for skill_id, status in states.items()
         if status.state in allowed
@@ -339,45 +380,63 @@ def _prepare(
     away_since: datetime | None,
     review_policy: ReviewPolicy,
     config: PolicyConfig,
+    exposures: Mapping[str, int],
+    avoid: Collection[str],
 ) -> tuple[datetime, _ItemPicker, tuple[DueReview, ...], dict[str, SkillStatus]]:
     """What both the policy and the board need: UTC ``now``, the item picker, today's reviews, the map."""
     now = require_utc(now, "now")
     seed = random_state.getrandbits(32) if isinstance(random_state, random.Random) else int(random_state)
-    picker = _ItemPicker(items, exclude=last_item, seed=seed, config=config)
+    picker = _ItemPicker(items, exclude=last_item, avoid=avoid, exposures=exposures, seed=seed, config=config)
     due = _todays_reviews(graph, schedules, now, review_policy, reviewed_today, away_since)
     states = skill_states(graph, progress, now=now, reviews_due=[d.skill_id for d in due])
     return now, picker, due, states
 
 
 class _ItemPicker:
-    """Chooses a skill's item by closeness of P(correct) to the target, ties by a seeded per-item key."""
+    """Chooses a skill's item by the rotation rule of the module docstring.
+
+    Key, smallest first: exposures, out of band, distance of P(correct) from the target, a seeded tie key.
+    ``exclude`` (the item just seen) is never picked; ``avoid`` only when the skill has nothing else.
+    """
 
     def __init__(
-        self, items: ItemPredictions, *, exclude: str | None, seed: int, config: PolicyConfig
+        self,
+        items: ItemPredictions,
+        *,
+        exclude: str | None,
+        avoid: Collection[str],
+        exposures: Mapping[str, int],
+        seed: int,
+        config: PolicyConfig,
     ) -> None:
         self._items = items
         self._exclude = exclude
+        self._avoid = frozenset(avoid)
+        self._exposures = exposures
         self._seed = seed
         self._config = config
 
-    def _key(self, skill_id: str, item_id: str, p: float) -> tuple[float, int, str]:
+    def _key(self, skill_id: str, item_id: str, p: float) -> tuple[int, bool, float, int, str]:
         tie = zlib.crc32(f"{self._seed}\x1f{skill_id}\x1f{item_id}".encode())
-        return (abs(p - self._config.target), tie, item_id)
+        seen = int(self._exposures.get(item_id, 0))
+        return (seen, not self._config.in_band(p), abs(p - self._config.target), tie, item_id)
 
-    def _candidates(self, skill_id: str, *, in_band: bool) -> list[tuple[str, float]]:
-        return [
+    def pick(self, skill_id: str) -> tuple[str | None, float]:
+        """The item to use for ``skill_id`` and its P(correct); ``(None, 0.0)`` when it has none."""
+        candidates = [
             (item_id, float(p))
             for item_id, p in self._items.get(skill_id, {}).items()
-            if item_id != self._exclude and (not in_band or self._config.in_band(float(p)))
+            if item_id != self._exclude
         ]
-
-    def closest(self, skill_id: str, *, in_band: bool = False) -> tuple[str | None, float]:
-        """The best item for ``skill_id`` (only in-band ones if ``in_band``) and its P(correct)."""
-        candidates = self._candidates(skill_id, in_band=in_band)
-        if not candidates:
+        allowed = [c for c in candidates if c[0] not in self._avoid] or candidates
+        if not allowed:
             return None, 0.0
-        item_id, p = min(candidates, key=lambda c: self._key(skill_id, c[0], c[1]))
+        item_id, p = min(allowed, key=lambda c: self._key(skill_id, c[0], c[1]))
         return item_id, p
+
+    def has_items(self, skill_id: str) -> bool:
+        """Whether ``skill_id`` has any item at all, the one just seen included."""
+        return bool(self._items.get(skill_id))
 
 
 class _Offer(Protocol):
@@ -387,7 +446,12 @@ class _Offer(Protocol):
 
 
 def _check_inputs(
-    graph: SkillGraph, items: ItemPredictions, chosen_skill: str | None, assignments: Sequence[Assignment]
+    graph: SkillGraph,
+    items: ItemPredictions,
+    chosen_skill: str | None,
+    assignments: Sequence[Assignment],
+    exposures: Mapping[str, int],
+    avoid: Collection[str],
 ) -> None:
     for skill_id, predictions in items.items():
         if skill_id not in graph:
@@ -400,6 +464,11 @@ def _check_inputs(
     for assignment in assignments:
         if assignment.skill_id not in graph:
             raise ValueError(f"assigned skill {assignment.skill_id!r} is not in the skill graph")
+    for item_id, count in exposures.items():
+        if int(count) != count or count < 0:
+            raise ValueError(f"exposures of item {item_id!r} must be a count >= 0, got {count!r}")
+    if isinstance(avoid, str):
+        raise TypeError("avoid must be a collection of item ids, not a single string")
 
 
 def _offer_chosen(
@@ -412,7 +481,7 @@ def _offer_chosen(
 ) -> None:
     name = graph.name(chosen)
     if states[chosen].state is not MasteryState.NOT_YET:
-        item_id, _p = picker.closest(chosen)
+        item_id, _p = picker.pick(chosen)
         extra = " Extra practice keeps it strong." if states[chosen].state is MasteryState.MASTERED else ""
         offer(SuggestionKind.CHOSEN, chosen, item_id, _BEST_QUALITY, f"You chose {name}.{extra}")
         return
@@ -422,7 +491,7 @@ def _offer_chosen(
     frontier = [a for a in ancestors if a not in mastered and graph.is_ready(a, mastered)]
     for rank, skill_id in enumerate(reversed(frontier)):
         reason = f"You chose {name}. It builds on {graph.name(skill_id)}, so let's master that first."
-        item_id, _p = picker.closest(skill_id)
+        item_id, _p = picker.pick(skill_id)
         offer(SuggestionKind.CHOSEN, skill_id, item_id, _BEST_QUALITY - 0.01 * (rank + 1), reason)
 
 
@@ -441,7 +510,7 @@ def _offer_reviews(
     scheduled = [d.skill_id for d in due if states[d.skill_id].state is MasteryState.REVIEW_DUE]
     queue = list(dict.fromkeys(lapsed + scheduled))[:allowed]
     for rank, skill_id in enumerate(queue):
-        item_id, _p = picker.closest(skill_id)
+        item_id, _p = picker.pick(skill_id)
         quality = 1.0 - (rank + 1) / (len(queue) + 1)
         offer(SuggestionKind.REVIEW, skill_id, item_id, quality, states[skill_id].reason)
 
@@ -455,7 +524,10 @@ def _offer_assignments(
     now: datetime,
     offer: _Offer,
 ) -> None:
-    by_due = sorted(assignments, key=lambda a: (a.due, a.skill_id))
+    """Open assignments, earliest due first. One whose skill is mastered and not lapsed is done: the
+    teacher's goal is met, so it is not offered again (a lapsed one still is, as the teacher asked)."""
+    done = {s for s, entry in progress.items() if entry.is_mastered and not entry.lapsed}
+    by_due = sorted((a for a in assignments if a.skill_id not in done), key=lambda a: (a.due, a.skill_id))
     mastered = mastered_skills(progress)
     for rank, assignment in enumerate(by_due):
         skill_id = assignment.skill_id
@@ -465,7 +537,7 @@ def _offer_assignments(
             reason += (
                 f" It builds on {names}, which you have not mastered yet, so ask for help if you need it."
             )
-        item_id, _p = picker.closest(skill_id)
+        item_id, _p = picker.pick(skill_id)
         offer(SuggestionKind.ASSIGNED, skill_id, item_id, 1.0 - (rank + 1) / (len(by_due) + 1), reason)
 
 
@@ -474,8 +546,10 @@ def _offer_practice(
 ) -> None:
     skill_id = status.skill_id
     name = graph.name(skill_id)
-    item_id, p = picker.closest(skill_id, in_band=True)
-    if item_id is not None:
+    item_id, p = picker.pick(skill_id)
+    if item_id is None:
+        return
+    if config.in_band(p):
         # In band: quality in [0.5, 1) by closeness to the target.
         width = max(config.band_high - config.band_low, 1e-9)
         quality = 0.5 + 0.5 * (1.0 - abs(p - config.target) / width)
@@ -485,16 +559,58 @@ def _offer_practice(
             reason = f"Keep going: this {name} question is just the right challenge for you."
         offer(SuggestionKind.PRACTICE, skill_id, item_id, quality, reason)
         return
-    item_id, p = picker.closest(skill_id)
-    if item_id is None:
-        return
-    # Out of band: below every in-band suggestion, nearer the band first.
+    # Out of band (none in band, or only in-band repeats while this one is unseen): below every in-band
+    # suggestion, nearer the band first.
     quality = 0.5 * (1.0 - min(abs(p - config.target), 1.0))
     if p < config.band_low:
         reason = f"A stretch: this {name} question is a challenge. Hints are there if you need them."
     else:
         reason = f"Warm-up: this {name} question should feel easy."
     offer(SuggestionKind.PRACTICE, skill_id, item_id, min(quality, 0.499), reason)
+
+
+def _offer_extra(
+    graph: SkillGraph,
+    states: Mapping[str, SkillStatus],
+    progress: Mapping[str, SkillProgress],
+    picker: _ItemPicker,
+    offer: _Offer,
+) -> None:
+    """The last resort, so a learner never meets an empty page: mastered skills as optional extra
+    practice, least recently practised first; then, only if none has an item (a content gap), the locked
+    skills that have items, in topological order, saying which prerequisite is missing."""
+    mastered = mastered_skills(progress)
+    position = {skill_id: k for k, skill_id in enumerate(states)}  # states are in topological order
+    everything = all(skill_id in mastered for skill_id in states)
+
+    def staleness(skill_id: str) -> tuple[bool, datetime | None, int]:
+        when = progress[skill_id].last_practised
+        return (when is not None, when, position[skill_id])  # never practised (placed) counts as oldest
+
+    keep_sharp = sorted((s for s in states if s in mastered), key=staleness)
+    queue: list[tuple[str, str, str]] = []
+    for skill_id in keep_sharp:
+        item_id, _p = picker.pick(skill_id)
+        if item_id is not None:
+            name = graph.name(skill_id)
+            why = "you have mastered everything here" if everything else "nothing new is ready just now"
+            queue.append((skill_id, item_id, f"Extra practice: {why}; keep {name} sharp."))
+    # A skill the learner may work on whose only item was just seen: nothing here, so the caller can offer
+    # that item again rather than a locked skill.
+    open_skills = [s for s, status in states.items() if status.state is not MasteryState.NOT_YET]
+    if not queue and not any(picker.has_items(s) for s in open_skills):
+        for skill_id, status in states.items():
+            item_id, _p = picker.pick(skill_id)
+            if status.state is not MasteryState.NOT_YET or item_id is None:
+                continue
+            unmet = " and ".join(graph.name(p) for p in graph.unmet_prerequisites(skill_id, mastered))
+            reason = (
+                f"A step ahead: there is nothing else to practise just now, so try {graph.name(skill_id)}. "
+                f"It builds on {unmet}, which you have not mastered yet, so ask for help if you need it."
+            )
+            queue.append((skill_id, item_id, reason))
+    for rank, (skill_id, item_id, reason) in enumerate(queue):
+        offer(SuggestionKind.EXTRA, skill_id, item_id, 1.0 - (rank + 1) / (len(queue) + 1), reason)
 
 
 def _check_reason(graph: SkillGraph, entry: SkillProgress, rule: MasteryRule) -> str:
@@ -508,14 +624,18 @@ def _check_reason(graph: SkillGraph, entry: SkillProgress, rule: MasteryRule) ->
 def _interleave(
     suggestions: list[Suggestion], recent_skills: Sequence[str], max_in_a_row: int
 ) -> list[Suggestion]:
-    """Drop the suggestions on a skill done ``max_in_a_row`` times running below all others, if any."""
+    """Drop the suggestions on a skill done ``max_in_a_row`` times running below all others, if any.
+
+    The dropped score is quality - 1, in [-1, 0): below every tier, the lowest (extra, 0) included."""
     tail = list(recent_skills[-max_in_a_row:])
     if len(tail) < max_in_a_row or len(set(tail)) != 1:
         return suggestions
     repeated = tail[0]
     if all(s.skill_id == repeated for s in suggestions):
         return suggestions
-    return [replace(s, score=s.score - int(s.score)) if s.skill_id == repeated else s for s in suggestions]
+    return [
+        replace(s, score=s.score - _TIER[s.kind] - 1.0) if s.skill_id == repeated else s for s in suggestions
+    ]
 
 
 def due_phrase(due: datetime, now: datetime) -> str:

@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # In INSTALLED_APPS so the API docs page uses django-ninja's bundled Swagger UI, never a CDN.
     "ninja",
+    # The background worker (``learnpath worker``): its queue and schedules live in this database
+    # (docs/decisions/0041-served-model-and-worker.md).
+    "django_q",
     "learnpath.web.accounts",
     "learnpath.web.curriculum",
     "learnpath.web.learning",
@@ -112,6 +115,24 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "learnpath.web.urls"
+
+# The background worker: django-q2 with its ORM broker (the queue is a table in this database, so the
+# embedded SQLite default needs no other server). One worker process: a refit is CPU-bound and long.
+Q_CLUSTER = {
+    "name": "learnpath",
+    "orm": "default",
+    "workers": 1,
+    "timeout": 1800,
+    "retry": 3600,
+    "max_attempts": 1,
+    "catch_up": False,
+    "ack_failures": True,
+    "save_limit": 200,
+    "label": "Background tasks",
+    "poll": 2,
+}
+LEARNPATH_FIT_MIN_ANSWERS = int(os.environ.get("LEARNPATH_FIT_MIN_ANSWERS", "5000"))
+"""Observations a course needs before a fitted learner model may replace the prior (engine.model_fit)."""
 
 # Request bodies (forms, JSON) above 1 MiB are refused (413 from the API): answers and hints are tiny,
 # and course packs are imported with the command line, not through request bodies.

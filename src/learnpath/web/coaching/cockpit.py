@@ -23,8 +23,6 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-from learnpath.engine.bkt import BKTParams, bkt_predict
-
 ERRORS_IN_A_ROW = 3
 HINT_WINDOW = 6
 HINTS_IN_WINDOW = 3
@@ -34,8 +32,6 @@ MIN_ANSWERS_FOR_PREDICTION = 3
 STUCK_BELOW = 0.5
 STUCK_MIN_ANSWERS = 3
 URGENCY = {"errors": 0, "predicted": 1, "hints": 2, "behind": 3, "idle": 4}
-# The learning app's default BKT parameters (learning/course_model.py: Corbett & Anderson 1995 values).
-PREDICTION_PARAMS = BKTParams(p_init=0.3, p_learn=0.15, p_guess=0.2, p_slip=0.1)
 
 
 @dataclass(frozen=True)
@@ -157,6 +153,12 @@ def _when(moment: datetime, now: datetime) -> str:
     return f"{days} days ago ({moment:%d %b})"
 
 
+def current_skill(recent: Sequence[Activity]) -> str | None:
+    """The skill of the learner's latest question (``recent`` newest first), or None."""
+    current = next((a for a in recent if a.kind in ("answer", "start") and a.skill_ids), None)
+    return current.skill_ids[0] if current is not None else None
+
+
 def learner_signals(
     *,
     name: str,
@@ -166,10 +168,12 @@ def learner_signals(
     targets: Sequence[Target],
     skill_names: Mapping[str, str],
     now: datetime,
+    predicted: float | None = None,
 ) -> list[Signal]:
     """Every "needs help now" signal for one learner, with evidence and a suggested action.
 
-    ``recent`` is newest first.
+    ``recent`` is newest first. ``predicted`` is the served learner model's P(correct) on the learner's
+    current skill (``current_skill``), from ``learning.api.predicted_correct``.
     """
     signals: list[Signal] = []
 
@@ -227,12 +231,11 @@ def learner_signals(
                 f"Check in with {name}; a short review session gets them going again.",
             )
         )
-    current = next((a for a in recent if a.kind in ("answer", "start") and a.skill_ids), None)
-    if current is not None:
-        skill = current.skill_ids[0]
+    skill = current_skill(recent)
+    if skill is not None and predicted is not None:
         cell = cells.get(skill)
         if cell is not None and not cell.mastered and cell.answers >= MIN_ANSWERS_FOR_PREDICTION:
-            p_correct = bkt_predict(cell.p_mastered, PREDICTION_PARAMS)
+            p_correct = predicted
             if p_correct < FAIL_BELOW:
                 signals.append(
                     Signal(
@@ -271,8 +274,10 @@ def cockpit_build(
     last_active: Mapping[int, datetime | None],
     targets: Mapping[int, Sequence[Target]],
     now: datetime,
+    predicted: Mapping[int, float] | None = None,
 ) -> Cockpit:
-    """The whole cockpit for learners × skills (both in display order)."""
+    """The whole cockpit for learners × skills (both in display order). ``predicted``: each learner's
+    P(correct) on their current skill from the served learner model."""
     skill_names = dict(skills)
     cockpit = Cockpit(skills=list(skills))
     stuck: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -289,6 +294,7 @@ def cockpit_build(
             targets=targets.get(learner_id, ()),
             skill_names=skill_names,
             now=now,
+            predicted=(predicted or {}).get(learner_id),
         )
         if signals:
             cockpit.needs_help.append(LearnerFlag(learner_id, name, tuple(signals)))

@@ -143,11 +143,18 @@ def class_cockpit(*, class_id: int, course_id: str, now: datetime) -> cockpit_ru
     skills = course_skills(course_id=course_id)
     recent = learning_api.recent_events(learner_ids=learner_ids, course_id=course_id, per_learner=10)
     targets = pacing_targets(class_id=class_id, course_id=course_id)
+    activities = {learner_id: _activities(rows) for learner_id, rows in recent.items()}
+    current = {
+        learner_id: skill
+        for learner_id, rows in activities.items()
+        if (skill := cockpit_rules.current_skill(rows)) is not None
+    }
     return cockpit_rules.cockpit_build(
         learners=[(learner.id, learner.name) for learner in learners],
         skills=skills,
         cells=cells_by_learner(learner_ids=learner_ids, course_id=course_id),
-        recent={learner_id: _activities(rows) for learner_id, rows in recent.items()},
+        recent=activities,
+        predicted=learning_api.predicted_correct(course_id=course_id, skill_by_learner=current),
         last_active=learning_api.last_active_at(learner_ids=learner_ids, course_id=course_id),
         targets=_targets_by_learner(targets, learner_ids, _group_members(class_id)),
         now=now,

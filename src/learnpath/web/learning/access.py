@@ -24,3 +24,14 @@ def access_practice_course(user: Any, course_id: str) -> CourseInfo:
     raise Http404(
         f"There is no course {course_id!r} that you can practise in. Your course list shows the ones you can."
     )
+
+
+def access_course_model(user: Any, course_id: str) -> CourseInfo:
+    """The course if ``user`` may see its learner model page (administrators: every admin account has
+    platform rights), else ``Http404`` (missing and forbidden alike)."""
+    from learnpath.web.accounts import api as accounts_api
+
+    info = curriculum_api.course_info(course_id=course_id)
+    if info is not None and accounts_api.user_is_platform_admin(user):
+        return info
+    raise Http404(f"There is no course {course_id!r} whose learner model you can see.")

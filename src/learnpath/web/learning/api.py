@@ -56,6 +56,31 @@ def recent_events(*, learner_ids: list[int], course_id: str, per_learner: int = 
     return selectors.recent_events(learner_ids=learner_ids, course_id=course_id, per_learner=per_learner)
 
 
+def predicted_correct(*, course_id: str, skill_by_learner: dict[int, str]) -> dict[int, float]:
+    """Each learner's P(correct) on a skill (the mean over its items), from the learner model their state
+    belongs to (the served one, or the version that made it): one query for the states."""
+    from learnpath.web.curriculum import api as curriculum_api
+    from learnpath.web.learning.course_model import course_model
+    from learnpath.web.learning.models import LearnerCourse
+
+    info = curriculum_api.course_info(course_id=course_id)
+    if info is None or not skill_by_learner:
+        return {}
+    rows = LearnerCourse.objects.filter(learner_id__in=list(skill_by_learner), course_id=course_id)
+    out: dict[int, float] = {}
+    for learner_id, document in rows.values_list("learner_id", "model_state"):
+        if not document:
+            continue
+        loop = course_model(info.id, info.checksum, str(document.get("model", ""))).loop
+        items = loop.skill_items.get(skill_by_learner[learner_id], ())
+        if not items:
+            continue
+        state = loop.model.state_from_dict(document)
+        predictions = [loop.model.predict_correct(state, item, loop.items[item].skills) for item in items]
+        out[learner_id] = sum(predictions) / len(predictions)
+    return out
+
+
 def mastery_history(*, learner_id: int, course_id: str) -> dict[str, list[tuple[Any, float]]]:
     """``{skill: [(time, P(mastered) after the answer)]}`` replayed from the learner's log."""
     from learnpath.web.learning import selectors
@@ -121,8 +146,8 @@ def demo_struggle(*, learner_id: int, course_id: str, skill_id: str, questions: 
         attempt = state_load(learner_id=learner_id, course_id=course_id, with_resources=False).open_attempt()
         if attempt is None:
             return
-        item = selectors.variant(model, attempt["item_id"], attempt["seed"])
-        common = {"learner": learner, "course_id": course_id, "item_id": item.id, "seed": attempt["seed"]}
+        item = selectors.variant(model, attempt.item_id, attempt.seed)
+        common = {"learner": learner, "course_id": course_id, "item_id": item.id, "seed": attempt.seed}
         last = n == questions - 1
         try:
             for h in range(min(2, len(item.main.hints))):

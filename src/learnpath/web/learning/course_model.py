@@ -1,32 +1,27 @@
-"""A course as the practice engine sees it: skill graph, items, resources and the learner models.
+"""A course as the practice engine sees it: skill graph, items, resources and the learner loop's course.
 
 Built once per course version (cached by the version's checksum) from the pack that
-``curriculum.api.course_pack`` returns.
-
-Learner models (docs/decisions/0040): a new course has no answer logs to fit on, so both models start
-from priors and are never fitted here:
-
-- ``engine.bkt.BKT`` with the same default parameters for every skill (p_init 0.3, p_learn 0.15,
-  p_guess 0.2, p_slip 0.1: the textbook values of Corbett & Anderson 1995) gives P(mastered) per skill,
-  which the mastery rule (``engine.mastery``) reads.
-- ``engine.elo.EloModel`` with item difficulties taken from the pack's ``difficulty`` field (a logit; an
-  item without one gets its skill's mean, 0 if none) gives P(correct) per item, which the policy uses
-  to pick items in the productive band.
+``curriculum.api.course_pack`` returns. ``loop`` is the engine's ``learner_loop.Course``: what every
+event does to a learner is decided there, with the course's served learner model
+(``engine.served_model``). A course starts from the prior model: BKT with textbook parameters for
+P(mastered) and Elo with the pack's item difficulties for P(correct) (docs/learner-model.md).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from learnpath.content.model import Item, Pack, Resource
-from learnpath.engine.bkt import BKT
-from learnpath.engine.elo import EloModel
+from learnpath.engine.learner_loop import Course, LoopItem
+from learnpath.engine.served_model import PRIOR_VERSION, PriorModel, ServedModel, served_model_from_dict
 from learnpath.engine.skill_graph import SkillGraph
 from learnpath.web.curriculum import api as curriculum_api
 
-BKT_DEFAULTS = {"p_init": 0.3, "p_learn": 0.15, "p_guess": 0.2, "p_slip": 0.1, "p_forget": 0.0}
+TEMPLATE_FRESH_VARIANTS = 3
+"""A template item counts as used up (for rotation) once per this many showings: fresh variants first."""
 
 
 @dataclass(frozen=True)
@@ -42,45 +37,20 @@ class CourseModel:
     skill_items: dict[str, tuple[str, ...]]
     resources: dict[str, Resource]
     skill_resources: dict[str, tuple[str, ...]]
-    bkt: BKT
-    elo: EloModel
+    loop: Course
     positions: dict[str, int] = field(default_factory=dict)
 
     def skill_name(self, skill_id: str) -> str:
         return self.graph.name(skill_id) if skill_id in self.graph else skill_id
 
 
-def default_bkt() -> BKT:
-    """BKT with the default parameters for every skill (no fitting)."""
-    document = {
-        "model": "bkt",
-        "version": 1,
-        "params": BKT().get_params(),
-        "skills": {},
-        "default": [BKT_DEFAULTS[k] for k in ("p_init", "p_learn", "p_guess", "p_slip", "p_forget")],
-    }
-    return BKT.from_dict(document)
-
-
-def elo_from_pack(pack: Pack) -> EloModel:
-    """Elo with the pack's item difficulties; a skill's difficulty is the mean of its items' (0 if none)."""
-    item_difficulty = {item.id: float(item.difficulty) for item in pack.items if item.difficulty is not None}
-    by_skill: dict[str, list[float]] = defaultdict(list)
-    for item in pack.items:
-        if item.difficulty is not None:
-            for skill in item.skills:
-                by_skill[skill].append(float(item.difficulty))
-    skill_difficulty = {skill.id: 0.0 for skill in pack.skills}
-    skill_difficulty.update({skill: sum(values) / len(values) for skill, values in by_skill.items()})
-    document = {
-        "model": "elo",
-        "version": 1,
-        "params": EloModel().get_params(),
-        "item_difficulty": item_difficulty,
-        "skill_difficulty": skill_difficulty,
-        "default_difficulty": 0.0,
-    }
-    return EloModel.from_dict(document)
+def prior_model(pack: Pack) -> PriorModel:
+    """The model a course serves before it has a fitted one: the pack's difficulties, textbook BKT."""
+    return PriorModel.from_difficulties(
+        {item.id: float(item.difficulty) for item in pack.items if item.difficulty is not None},
+        {item.id: item.skills for item in pack.items},
+        [skill.id for skill in pack.skills],
+    )
 
 
 def build_course_model(pack: Pack, checksum: str) -> CourseModel:
@@ -106,26 +76,100 @@ def build_course_model(pack: Pack, checksum: str) -> CourseModel:
         skill_items={skill: tuple(ids) for skill, ids in skill_items.items()},
         resources={resource.id: resource for resource in pack.resources},
         skill_resources={skill: tuple(ids) for skill, ids in skill_resources.items()},
-        bkt=default_bkt(),
-        elo=elo_from_pack(pack),
+        loop=Course(
+            graph=graph,
+            items={
+                item.id: LoopItem(item.skills, TEMPLATE_FRESH_VARIANTS if item.is_template else 1)
+                for item in pack.items
+            },
+            model=prior_model(pack),
+        ),
         positions={resource.id: k for k, resource in enumerate(pack.resources)},
     )
 
 
 _cache: dict[str, CourseModel] = {}
+_versions: dict[tuple[str, str, str], CourseModel] = {}
 _lock = threading.Lock()
+MAX_OLD_VERSIONS = 8
 
 
-def course_model(course_id: str, checksum: str) -> CourseModel:
-    """The model of the course version with this checksum (built on first use, then cached)."""
+SERVED_VERSION_TTL = 10.0
+"""Seconds a process trusts its last look-up of a course's served model: a refit served by the worker
+reaches every app process within this time (and the process that serves it at once)."""
+_served: dict[str, tuple[float, str]] = {}
+
+
+def served_version(course_id: str) -> str:
+    """The name of the learner model the course serves now: its newest served fit, or the prior."""
+    from learnpath.web.learning.models import FittedModel
+
+    now = time.monotonic()
+    known = _served.get(course_id)
+    if known is not None and now - known[0] < SERVED_VERSION_TTL:
+        return known[1]
+    name = (
+        FittedModel.objects.filter(course_id=course_id, served=True)
+        .order_by("-number")
+        .values_list("name", flat=True)
+        .first()
+    ) or PRIOR_VERSION
+    _served[course_id] = (now, name)
+    return name
+
+
+def forget_served_version(course_id: str | None = None) -> None:
+    """Look the served model up again on next use (after serving a new one). Without a course, forget
+    every cached course model too (between tests, whose databases reuse version names)."""
+    if course_id is None:
+        with _lock:
+            _served.clear()
+            _cache.clear()
+            _versions.clear()
+    else:
+        _served.pop(course_id, None)
+
+
+def _with_model(base: CourseModel, version: str) -> CourseModel:
+    from learnpath.web.learning.models import FittedModel
+
+    if version == PRIOR_VERSION:
+        model: ServedModel = prior_model(base.pack)
+    else:
+        document = (
+            FittedModel.objects.filter(course_id=base.course_id, name=version)
+            .values_list("document", flat=True)
+            .first()
+        )
+        if document is None:
+            raise LookupError(f"course {base.course_id!r} has no fitted model {version!r}")
+        model = served_model_from_dict(document)
+    return replace(base, loop=replace(base.loop, model=model))
+
+
+def course_model(course_id: str, checksum: str, version: str | None = None) -> CourseModel:
+    """The model of the course version with this checksum, serving the learner model it serves now (or the
+    named ``version``, for replaying old events): built on first use, then cached."""
+    wanted = version or served_version(course_id)
     cached = _cache.get(course_id)
-    if cached is not None and cached.checksum == checksum:
+    if cached is not None and cached.checksum == checksum and cached.loop.model.version == wanted:
         return cached
     with _lock:
+        key = (course_id, checksum, wanted)
+        found = _versions.get(key)
+        if found is not None:
+            return found
         cached = _cache.get(course_id)
         if cached is None or cached.checksum != checksum:
             cached = build_course_model(curriculum_api.course_pack(course_id=course_id), checksum)
+        if cached.loop.model.version != wanted:
+            cached = _with_model(cached, wanted)
+        if version is None:
             _cache[course_id] = cached
+        else:
+            if len(_versions) >= MAX_OLD_VERSIONS:
+                _versions.pop(next(iter(_versions)))
+            _versions[key] = cached
     return cached
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from learnpath.engine.learner_loop import OpenQuestion
 from learnpath.web.learning import selectors, services
 from learnpath.web.learning.clock import now as clock_now
 from learnpath.web.learning.course_model import course_model_in_use
@@ -34,7 +35,7 @@ WRITE_ERRORS: dict[int, Any] = {
 
 
 class SuggestionOut(Schema):
-    kind: str = Field(description="review, chosen, assigned, mastery_check or practice")
+    kind: str = Field(description="review, chosen, assigned, mastery_check, practice or extra")
     skill_id: str
     skill_name: str
     item_id: str
@@ -202,19 +203,19 @@ def _activity(request: HttpRequest, course_id: str, started: dict[str, Any]) -> 
     """The question a start or a choice opened (read back only when an earlier one was resumed)."""
     model = course_model_in_use(course_id) or services.practice_course(request.user, course_id)
     if started.get("kind") == "start":
-        attempt = {
-            "item_id": started["item_id"],
-            "seed": started["seed"],
-            "kind": started["suggestion"],
-            "reason": started["reason"],
-            "solved": [],
-            "finished": False,
-        }
+        attempt = OpenQuestion(
+            item_id=started["item_id"],
+            seed=started["seed"],
+            skills=tuple(started["skills"]),
+            kind=started["suggestion"],
+            reason=started["reason"],
+        )
     else:
-        attempt = state_load(
-            learner_id=request.user.pk, course_id=course_id, with_resources=False
-        ).open_attempt()
-        assert attempt is not None  # a start that succeeded leaves a question open
+        found = state_load(
+            learner_id=request.user.pk, course_id=course_id, course=model.loop, with_resources=False
+        ).open_question()
+        assert found is not None  # a start that succeeded leaves a question open
+        attempt = found
     return selectors.activity_document(model, attempt)
 
 

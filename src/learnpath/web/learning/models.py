@@ -1,8 +1,10 @@
 """The event log (the source of truth) and the tables derived from it (docs/decisions/0040).
 
-``Event`` rows are only ever appended. Every other table here is derived: ``learning.derive`` computes
-them from the events, the services update them in the same transaction as the event they follow from,
-and ``learnpath rebuild-state`` recomputes them from the log with the same code, identically.
+``Event`` rows are only ever appended. Every other table here is derived: the engine's learner loop
+(``engine.learner_loop.apply``) computes them from the events, the services update them in the same
+transaction as the event they follow from, and ``learnpath rebuild-state`` recomputes them from the log
+with the same code, identically. Each fact is stored once (``learning.store`` converts rows to the
+engine's ``CourseState`` and back).
 
 Courses, skills, items and resources are referred to by their pack ids (slugs), not by foreign keys into
 the curriculum app: apps meet only through ``api.py``, and a learner's history must outlive a retired
@@ -45,6 +47,9 @@ class Event(models.Model):
     response = models.JSONField(null=True, blank=True, help_text="What the learner answered.")
     verdict = models.CharField(max_length=16, blank=True, help_text="correct, incorrect or empty.")
     confidence = models.CharField(max_length=8, blank=True)
+    model_version = models.CharField(
+        max_length=100, blank=True, help_text="The learner model served when it happened (blank: the prior)."
+    )
     result = models.JSONField(
         default=dict, help_text="What the learner was told (replayed for a repeated key)."
     )
@@ -65,14 +70,16 @@ class Event(models.Model):
 
 
 class LearnerCourse(models.Model):
-    """Derived: one learner in one course. The open question, recent activity and the review counters."""
+    """Derived: one learner in one course. The served model's state, the open question, recent activity,
+    the review counters and the items shown."""
 
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     course_id = models.CharField(max_length=80)
-    ability = models.FloatField(default=0.0, help_text="Elo ability (engine.elo), all skills together.")
-    ability_answers = models.PositiveIntegerField(default=0)
+    model_state = models.JSONField(
+        null=True, blank=True, help_text="The served learner model's state (engine.served_model)."
+    )
     attempt = models.JSONField(
-        null=True, blank=True, help_text="The open (or last) question and its progress."
+        null=True, blank=True, help_text="The open (or last) question: engine.learner_loop.OpenQuestion."
     )
     recent_skills = models.JSONField(default=list)
     last_item_id = models.CharField(max_length=80, blank=True)
@@ -86,6 +93,9 @@ class LearnerCourse(models.Model):
     pending_resources = models.JSONField(
         default=dict, help_text="Resources opened since the skill's last answer."
     )
+    items = models.JSONField(
+        default=dict, help_text="Items shown: {item: [times shown, last worked solution seen or null]}."
+    )
     last_event_id = models.BigIntegerField(default=0)
 
     class Meta:
@@ -98,7 +108,7 @@ class LearnerCourse(models.Model):
 
 
 class SkillState(models.Model):
-    """Derived: one learner on one skill. The engine's state (P(mastered), evidence) and its map state."""
+    """Derived: one learner on one skill: ``engine.mastery.SkillProgress``, one column per field."""
 
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     course_id = models.CharField(max_length=80)
@@ -109,9 +119,6 @@ class SkillState(models.Model):
     mastered_at = models.DateTimeField(null=True, blank=True)
     lapsed = models.BooleanField(default=False)
     last_practised = models.DateTimeField(null=True, blank=True)
-    skill_ability = models.FloatField(default=0.0, help_text="Elo offset of this skill (engine.elo).")
-    skill_answers = models.PositiveIntegerField(default=0)
-    progress = models.JSONField(help_text="engine.mastery.SkillProgress.to_dict()")
 
     class Meta:
         constraints = [
@@ -162,3 +169,39 @@ class ResourceUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id} {self.course_id}/{self.resource_id}"
+
+
+class FittedModel(models.Model):
+    """A learner model fitted on one course's own log (``learnpath fit``): a versioned parameter document.
+
+    ``served`` marks the versions that were put in use (their held-out log loss was no worse than the
+    model in use then); the course serves the newest served one, and the prior model before any.
+    ``held_out`` and ``in_use_score`` score this model and the model in use at fit time on the same
+    held-out answers (``engine.model_fit.HeldOutScore.to_dict``).
+    """
+
+    course_id = models.CharField(max_length=80)
+    number = models.PositiveIntegerField(help_text="1, 2, ... per course")
+    name = models.CharField(max_length=100, help_text="The version name learner states refer to.")
+    document = models.JSONField(
+        null=True, blank=True, help_text="engine.served_model.StackedServedModel.to_dict()"
+    )
+    fitted_at = models.DateTimeField()
+    seconds = models.FloatField(default=0.0, help_text="Wall-clock seconds the fit took.")
+    answers = models.PositiveIntegerField(default=0, help_text="Observations in the course's log then.")
+    trained_on = models.PositiveIntegerField(default=0)
+    held_out = models.JSONField(null=True, blank=True)
+    in_use_name = models.CharField(max_length=100, help_text="The model in use when this one was fitted.")
+    in_use_score = models.JSONField(null=True, blank=True)
+    served = models.BooleanField(default=False)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["course_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["course_id", "number"], name="fitted_model_number_unique"),
+        ]
+        indexes = [models.Index(fields=["course_id", "served", "number"], name="fitted_model_served")]
+
+    def __str__(self) -> str:
+        return f"{self.course_id} {self.name}"

@@ -13,11 +13,12 @@ from typing import Any
 
 from learnpath.content.model import Item, Resource
 from learnpath.content.templates import instantiate
-from learnpath.engine.elo import EloState
+from learnpath.engine import learner_loop
+from learnpath.engine.learner_loop import OpenQuestion
 from learnpath.engine.mastery import SkillStatus
-from learnpath.engine.policy import BoardEntry, Suggestion, choice_board, next_activities, skill_map
+from learnpath.engine.policy import BoardEntry, Suggestion
 from learnpath.web.learning.course_model import CourseModel
-from learnpath.web.learning.derive import REVIEW_POLICY, RULE, LearnerState
+from learnpath.web.learning.store import LearnerState
 
 STATE_LABELS = {
     "mastered": ("Mastered", "✓"),
@@ -29,19 +30,8 @@ STATE_LABELS = {
 
 
 def item_predictions(state: LearnerState, model: CourseModel) -> dict[str, dict[str, float]]:
-    """P(correct) of every item for this learner (Elo with the pack's difficulties), by skill."""
-    elo = EloState(
-        state.ability,
-        state.ability_answers,
-        {skill: (entry.ability, entry.answers) for skill, entry in state.skills.items()},
-    )
-    predictions: dict[str, dict[str, float]] = {}
-    for item in model.items.values():
-        p = model.elo.predict_correct(elo, item.id, item.skills)
-        for skill in item.skills:
-            if skill in model.graph:
-                predictions.setdefault(skill, {})[item.id] = p
-    return predictions
+    """P(correct) of every item for this learner (the served model), by skill."""
+    return learner_loop.item_predictions(state.state, model.loop)
 
 
 def _seed(state: LearnerState) -> int:
@@ -52,81 +42,29 @@ def _seed(state: LearnerState) -> int:
 def suggestions(
     state: LearnerState, model: CourseModel, *, now: datetime, chosen_skill: str | None = None
 ) -> tuple[Suggestion, ...]:
-    """The engine's ranked next activities for this learner now.
-
-    The engine never offers the item just seen; where that leaves nothing (a skill with a single item),
-    the same item comes again (a fresh variant if it is a template) rather than nothing at all.
-    """
-    ranked = _ranked(state, model, now=now, chosen_skill=chosen_skill, last_item=state.last_item_id or None)
-    if not ranked and state.last_item_id:
-        ranked = _ranked(state, model, now=now, chosen_skill=chosen_skill, last_item=None)
-    return ranked
-
-
-def _ranked(
-    state: LearnerState, model: CourseModel, *, now: datetime, chosen_skill: str | None, last_item: str | None
-) -> tuple[Suggestion, ...]:
+    """The engine's ranked next activities for this learner now (``learner_loop.suggest``)."""
     # coaching imports learning's api at module level; importing it here keeps the two apps acyclic at load.
     from learnpath.web.coaching import api as coaching_api
 
-    reviewed_today, away_since = state.reviews_today(now)
-    chosen = chosen_skill or state.chosen_skill_id or None
-    if chosen is not None and chosen not in model.graph:
-        chosen = None
-    assignments = [
-        a
-        for a in coaching_api.assignments_for(learner_id=state.learner_id, course_id=state.course_id)
-        if a.skill_id in model.graph
-    ]
-    return next_activities(
-        model.graph,
-        {s: e.progress for s, e in state.skills.items() if s in model.graph},
-        item_predictions(state, model),
+    assignments = coaching_api.assignments_for(learner_id=state.learner_id, course_id=state.course_id)
+    return learner_loop.suggest(
+        state.state,
+        model.loop,
         now=now,
         random_state=_seed(state),
-        schedules={s: r for s, r in state.schedules.items() if s in model.graph},
-        chosen_skill=chosen,
+        chosen_skill=chosen_skill,
         assignments=assignments,
-        last_item=last_item,
-        recent_skills=[s for s in state.recent_skills if s in model.graph]
-        if state.review_day == now.date()
-        else [],
-        reviewed_today=reviewed_today,
-        away_since=away_since,
-        rule=RULE,
-        review_policy=REVIEW_POLICY,
     )
 
 
 def board(state: LearnerState, model: CourseModel, *, now: datetime) -> tuple[BoardEntry, ...]:
     """Everything the learner may choose now (ready, learning, due for review), with reasons."""
-    reviewed_today, away_since = state.reviews_today(now)
-    return choice_board(
-        model.graph,
-        {s: e.progress for s, e in state.skills.items() if s in model.graph},
-        item_predictions(state, model),
-        now=now,
-        random_state=_seed(state),
-        schedules={s: r for s, r in state.schedules.items() if s in model.graph},
-        last_item=state.last_item_id or None,
-        reviewed_today=reviewed_today,
-        away_since=away_since,
-        review_policy=REVIEW_POLICY,
-    )
+    return learner_loop.board(state.state, model.loop, now=now, random_state=_seed(state))
 
 
 def map_states(state: LearnerState, model: CourseModel, *, now: datetime) -> dict[str, SkillStatus]:
     """Every skill's state and reason (today's capped reviews shown as due)."""
-    reviewed_today, away_since = state.reviews_today(now)
-    return skill_map(
-        model.graph,
-        {s: e.progress for s, e in state.skills.items() if s in model.graph},
-        now=now,
-        schedules={s: r for s, r in state.schedules.items() if s in model.graph},
-        review_policy=REVIEW_POLICY,
-        reviewed_today=reviewed_today,
-        away_since=away_since,
-    )
+    return learner_loop.skill_map(state.state, model.loop, now=now)
 
 
 @dataclass(frozen=True)
@@ -146,7 +84,7 @@ def map_skills(state: LearnerState, model: CourseModel, *, now: datetime) -> lis
     out = []
     for skill_id, status in map_states(state, model, now=now).items():
         label, icon = STATE_LABELS[str(status.state)]
-        entry = state.skills.get(skill_id)
+        entry = state.state.skills.get(skill_id)
         out.append(
             MapSkill(
                 id=skill_id,
@@ -155,7 +93,7 @@ def map_skills(state: LearnerState, model: CourseModel, *, now: datetime) -> lis
                 label=label,
                 icon=icon,
                 reason=status.reason,
-                p_mastered=round(entry.progress.p_mastered, 4) if entry else 0.0,
+                p_mastered=round(entry.p_mastered, 4) if entry else 0.0,
                 depth=model.graph.depth(skill_id),
             )
         )
@@ -179,16 +117,16 @@ def resources_for(state: LearnerState, model: CourseModel, skills: list[str]) ->
         ids.extend(r for r in model.skill_resources.get(skill, ()) if r not in ids)
 
     def rank(resource_id: str) -> tuple[float, int, int]:
-        views, followed, helped = state.resources.get(resource_id, [0, 0, 0])
-        score = (helped + 1) / (followed + 2) if followed else 0.0
-        return (-score, -views, model.positions.get(resource_id, 0))
+        use = state.state.resources.get(resource_id, learner_loop.ResourceUse())
+        score = (use.helped + 1) / (use.followed + 2) if use.followed else 0.0
+        return (-score, -use.views, model.positions.get(resource_id, 0))
 
     return [model.resources[r] for r in sorted(ids, key=rank)]
 
 
-def activity_document(model: CourseModel, attempt: dict[str, Any]) -> dict[str, Any]:
+def activity_document(model: CourseModel, attempt: OpenQuestion) -> dict[str, Any]:
     """The open question as plain data (API and pages): text of the variant, parts, what is solved."""
-    item = variant(model, attempt["item_id"], attempt["seed"])
+    item = variant(model, attempt.item_id, attempt.seed)
 
     def part(step: Any) -> dict[str, Any]:
         return {
@@ -207,18 +145,18 @@ def activity_document(model: CourseModel, attempt: dict[str, Any]) -> dict[str, 
         steps.append(entry)
     return {
         "item_id": item.id,
-        "seed": attempt["seed"],
+        "seed": attempt.seed,
         "skills": list(item.skills),
-        "kind": attempt.get("kind", ""),
-        "reason": attempt.get("reason", ""),
+        "kind": attempt.kind,
+        "reason": attempt.reason,
         "type": item.type,
         "prompt": item.prompt,
         "choices": [{"id": c.id, "text": c.text} for c in item.main.choices],
         "unit": item.main.unit,
         "hints_available": len(item.main.hints),
         "steps": steps,
-        "solved": list(attempt.get("solved", [])),
-        "finished": bool(attempt.get("finished")),
+        "solved": list(attempt.solved),
+        "finished": attempt.finished,
     }
 
 
@@ -284,19 +222,6 @@ EVENT_ROW_FIELDS = (
     "result",
     "occurred_at",
 )
-REPLAY_FIELDS = (
-    "id",
-    "kind",
-    "occurred_at",
-    "item_id",
-    "seed",
-    "step_id",
-    "skill_id",
-    "resource_id",
-    "verdict",
-    "confidence",
-    "result",
-)
 
 
 def skill_progress_rows(*, learner_ids: list[int], course_id: str | None) -> list[SkillProgressRow]:
@@ -357,21 +282,22 @@ def mastery_history(*, learner_id: int, course_id: str) -> dict[str, list[tuple[
     """P(mastered) of each skill after each counted answer, replayed from the learner's event log."""
     from learnpath.web.curriculum import api as curriculum_api
     from learnpath.web.learning.course_model import course_model
-    from learnpath.web.learning.derive import EventData, apply_event
     from learnpath.web.learning.models import Event
+    from learnpath.web.learning.store import EVENT_FIELDS, replay_rows
 
     info = curriculum_api.course_info(course_id=course_id)
     if info is None:
         return {}
-    model = course_model(info.id, info.checksum)
-    state = LearnerState(learner_id=learner_id, course_id=course_id)
     history: dict[str, list[tuple[datetime, float]]] = {}
-    events = Event.objects.filter(learner_id=learner_id, course_id=course_id).order_by("id")
-    for row in events.values(*REPLAY_FIELDS):
-        effects = apply_event(state, EventData(**row), model)
-        if effects.observed and row["item_id"] in model.items:
-            for skill in model.items[row["item_id"]].skills:
-                entry = state.skills.get(skill)
-                if entry is not None:
-                    history.setdefault(skill, []).append((row["occurred_at"], entry.progress.p_mastered))
+    rows = Event.objects.filter(learner_id=learner_id, course_id=course_id).order_by("id")
+    before: Any = {}
+    for event, state, effects in replay_rows(
+        rows.values("model_version", *EVENT_FIELDS),
+        lambda version: course_model(info.id, info.checksum, version).loop,
+    ):
+        if effects.evidence is not None:
+            for skill, progress in state.skills.items():
+                if before.get(skill) is not progress:
+                    history.setdefault(skill, []).append((event.at, progress.p_mastered))
+        before = state.skills
     return history

@@ -1,5 +1,6 @@
 """Writes for practice. Each one checks access, validates against where the learner is, appends its
-event(s) and updates the derived tables through ``derive.apply_event``, all in one transaction.
+event(s) and updates the derived tables through the engine's learner loop (``learner_loop.step``), all in
+one transaction. The web only grades answers (``content``), converts rows and persists.
 
 Idempotency: every write takes a client-made ``idempotency_key`` (unique per learner). The same key with
 the same request returns the first result and writes nothing; the same key with a different request is
@@ -20,23 +21,19 @@ from django.db import IntegrityError, transaction
 
 from learnpath.content.checking import check_response
 from learnpath.content.model import Item, Step
+from learnpath.engine.learner_loop import MAIN_PART, EventKind, OpenQuestion
+from learnpath.engine.learner_loop import step as loop_step
 from learnpath.engine.review import Confidence
 from learnpath.web.learning import selectors
 from learnpath.web.learning.access import access_practice_course
 from learnpath.web.learning.clock import now as clock_now
 from learnpath.web.learning.course_model import CourseModel, course_model
-from learnpath.web.learning.derive import (
-    MAIN_PART,
-    PLACEMENT,
-    PLACEMENT_ANSWER,
-    EventData,
-    LearnerState,
-    apply_event,
-    current_step,
-)
 from learnpath.web.learning.errors import KeyReused, NotFound, OutOfOrder, Unreadable
 from learnpath.web.learning.models import Event, LearnerCourse
-from learnpath.web.learning.store import resources_load, state_load, state_save
+from learnpath.web.learning.store import LearnerState, event_from_row, resources_load, state_load, state_save
+
+PLACEMENT_ANSWER = EventKind.PLACEMENT_ANSWER.value
+PLACEMENT = EventKind.PLACEMENT.value
 
 MAX_KEY_LENGTH = 80
 Response = str | Sequence[str] | None
@@ -103,12 +100,17 @@ def _record(
             if replay is not None:
                 return replay
             state = state_load(
-                learner_id=learner.pk, course_id=model.course_id, row=row, with_resources=False
+                learner_id=learner.pk,
+                course_id=model.course_id,
+                course=model.loop,
+                row=row,
+                with_resources=False,
             )
-            if state.last_active_at is not None and moment < state.last_active_at:
+            last_active = state.state.last_active_at
+            if last_active is not None and moment < last_active:
                 # A learner's log runs forward: FSRS refuses reviews back in time (clock skew between
                 # app servers, or a demo clock moved back).
-                moment = state.last_active_at
+                moment = last_active
             new_events = build(state, moment)
             if not new_events:
                 return {}
@@ -116,7 +118,7 @@ def _record(
             result: dict[str, Any] = {}
             for new in new_events:
                 result = _append(learner, model, state, new, payload_hash, moment)
-            state_save(state)
+            state_save(state, model.loop)
             return result
     except IntegrityError:
         # The same key arrived twice at once: the other request wrote it first.
@@ -132,9 +134,9 @@ def _resources_touched(state: LearnerState, events: list[NewEvent]) -> list[str]
     for new in events:
         if new.kind == "resource":
             touched.append(new.resource_id)
-        elif new.kind in ("answer", "skip") and state.attempt is not None:
-            for skill in state.attempt.get("skills", []):
-                touched.extend(state.pending_resources.get(skill, []))
+        elif new.kind in ("answer", "skip") and state.state.question is not None:
+            for skill in state.state.question.skills:
+                touched.extend(state.state.pending_resources.get(skill, ()))
     return touched
 
 
@@ -158,8 +160,7 @@ def _replay(learner: Any, key: str, payload_hash: str) -> dict[str, Any] | None:
 def _append(
     learner: Any, model: CourseModel, state: LearnerState, new: NewEvent, payload_hash: str, moment: datetime
 ) -> dict[str, Any]:
-    data = EventData(
-        id=state.last_event_id + 1,  # provisional; the row's id is set below
+    event = event_from_row(
         kind=new.kind,
         occurred_at=moment,
         item_id=new.item_id,
@@ -171,16 +172,16 @@ def _append(
         confidence=new.confidence,
         result=new.result,
     )
-    effects = apply_event(state, data, model)
+    state.state, effects = loop_step(state.state, event, model.loop)
     result = dict(new.result)
     if new.kind in ("answer", "skip"):
         result.update(
             finished=effects.finished,
             counted=effects.observed,
-            mastered=effects.mastered,
-            unlocked=effects.unlocked,
-            lapsed=effects.lapsed,
-            messages=effects.messages,
+            mastered=list(effects.mastered),
+            unlocked=list(effects.unlocked),
+            lapsed=list(effects.lapsed),
+            messages=list(effects.messages),
         )
     row = Event.objects.create(
         learner_id=learner.pk,
@@ -196,6 +197,7 @@ def _append(
         response=new.response,
         verdict=new.verdict,
         confidence=new.confidence,
+        model_version=model.loop.model.version,
         result=result,
         occurred_at=moment,
     )
@@ -207,28 +209,28 @@ def _append(
 # -- the open question ---------------------------------------------------------------------------------
 
 
-def _open_attempt(state: LearnerState, model: CourseModel, item_id: str, seed: int | None) -> dict[str, Any]:
+def _open_attempt(state: LearnerState, model: CourseModel, item_id: str, seed: int | None) -> OpenQuestion:
     """The open question if it is ``item_id`` (variant ``seed``); otherwise a clear refusal."""
     if item_id not in model.items:
         raise NotFound(f"The course has no item {item_id!r}.")
-    attempt = state.attempt
-    if attempt is None or attempt["item_id"] != item_id or (seed is not None and attempt["seed"] != seed):
+    attempt = state.state.question
+    if attempt is None or attempt.item_id != item_id or (seed is not None and attempt.seed != seed):
         raise OutOfOrder(
             f"The question {item_id!r} (variant {seed}) is not the one open for you. Ask for the next "
             "activity (or choose a skill) first, then answer, ask for hints or open the solution of the "
             "question it gives."
         )
-    if attempt.get("finished"):
+    if attempt.finished:
         raise OutOfOrder(
             f"You have already finished the question {item_id!r}. Ask for the next activity to go on."
         )
     return attempt
 
 
-def _part(model: CourseModel, attempt: dict[str, Any], step_id: str) -> Step:
+def _part(model: CourseModel, attempt: OpenQuestion, step_id: str) -> Step:
     """The part of the open question that ``step_id`` names, if it may be answered now."""
-    item = selectors.variant(model, attempt["item_id"], attempt["seed"])
-    if attempt["steps"] == [MAIN_PART]:
+    item = selectors.variant(model, attempt.item_id, attempt.seed)
+    if attempt.one_part:
         if step_id != MAIN_PART:
             raise NotFound(
                 f"The question {item.id!r} has one part: leave step_id empty (it has no {step_id!r})."
@@ -236,15 +238,15 @@ def _part(model: CourseModel, attempt: dict[str, Any], step_id: str) -> Step:
         return item.main
     if step_id == MAIN_PART:
         raise Unreadable(
-            f"The question {item.id!r} has steps: say which one in step_id ({', '.join(attempt['steps'])})."
+            f"The question {item.id!r} has steps: say which one in step_id ({', '.join(attempt.steps)})."
         )
     try:
         step = item.find_step(step_id)
     except KeyError:
         raise NotFound(f"The question {item.id!r} has no step or scaffold {step_id!r}.") from None
-    current = current_step(attempt)
-    if step_id in attempt["steps"]:
-        if step_id in attempt["solved"]:
+    current = attempt.current_step()
+    if step_id in attempt.steps:
+        if step_id in attempt.solved:
             raise OutOfOrder(f"You already answered step {step_id!r} right. The next one is {current!r}.")
         if step_id != current:
             raise OutOfOrder(f"Answer step {current!r} first: the steps go in order.")
@@ -307,7 +309,7 @@ def attempt_record(
         result = {
             "kind": "answer",
             "item_id": item_id,
-            "seed": attempt["seed"],
+            "seed": attempt.seed,
             "step_id": step_id,
             "status": verdict.status,
             "correct": verdict.correct,
@@ -321,7 +323,7 @@ def attempt_record(
                 kind="answer",
                 key=idempotency_key,
                 item_id=item_id,
-                seed=attempt["seed"],
+                seed=attempt.seed,
                 step_id=step_id,
                 response=response if isinstance(response, str | None) else list(response),
                 verdict=verdict.status,
@@ -350,11 +352,9 @@ def _question_event(
 
     def build(state: LearnerState, moment: datetime) -> list[NewEvent]:
         attempt = _open_attempt(state, model, item_id, seed)
-        item = selectors.variant(model, item_id, attempt["seed"])
-        result = {"kind": kind, "item_id": item_id, "seed": attempt["seed"], **describe(item)}
-        return [
-            NewEvent(kind=kind, key=idempotency_key, item_id=item_id, seed=attempt["seed"], result=result)
-        ]
+        item = selectors.variant(model, item_id, attempt.seed)
+        result = {"kind": kind, "item_id": item_id, "seed": attempt.seed, **describe(item)}
+        return [NewEvent(kind=kind, key=idempotency_key, item_id=item_id, seed=attempt.seed, result=result)]
 
     return _record(learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build)
 
@@ -398,9 +398,9 @@ def hint_reveal(
 
     def build(state: LearnerState, moment: datetime) -> list[NewEvent]:
         attempt = _open_attempt(state, model, item_id, seed)
-        item = selectors.variant(model, item_id, attempt["seed"])
+        item = selectors.variant(model, item_id, attempt.seed)
         hints = item.main.hints if step_id == MAIN_PART else _part(model, attempt, step_id).hints
-        shown = int(attempt["hints"].get(step_id, 0))
+        shown = int(attempt.hints.get(step_id, 0))
         if shown >= len(hints):
             raise OutOfOrder(
                 "There are no more hints here. The worked solution shows every step."
@@ -420,7 +420,7 @@ def hint_reveal(
                 kind="hint",
                 key=idempotency_key,
                 item_id=item_id,
-                seed=attempt["seed"],
+                seed=attempt.seed,
                 step_id=step_id,
                 result=result,
             )
@@ -514,7 +514,7 @@ def activity_start(
     payload = {"kind": "start"}
 
     def build(state: LearnerState, moment: datetime) -> list[NewEvent]:
-        if state.open_attempt() is not None:
+        if state.open_question() is not None:
             return []
         return [_start_event(state, model, moment, idempotency_key, None)]
 
@@ -560,8 +560,8 @@ def placement_event_record(
     """Append placement events to the learner's log, in the same transaction as the caller's own writes.
 
     ``build(moment)`` is called only for a new key (inside the transaction, with the learner's row in the
-    course locked) and returns the events to append, each a dict with ``kind`` (``derive.PLACEMENT_ANSWER``
-    or ``derive.PLACEMENT``), ``key`` and the optional fields of ``NewEvent``; it may raise a
+    course locked) and returns the events to append, each a dict with ``kind`` (``"placement_answer"``
+    or ``"placement"``), ``key`` and the optional fields of ``NewEvent``; it may raise a
     ``LearningError`` to refuse (nothing is written). A repeated key with the same ``payload`` returns the
     first event's result with ``replayed`` set; with another payload it is a ``KeyReused`` (409).
     """

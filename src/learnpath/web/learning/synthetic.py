@@ -75,7 +75,7 @@ def learner_session(
             attempt = state_load(learner_id=learner.pk, course_id=model.course_id).open_attempt()
             if attempt is None:
                 continue
-            item_id, seed = attempt["item_id"], attempt["seed"]
+            item_id, seed = attempt.item_id, attempt.seed
         counter.actions += 1
         item = selectors.variant(model, item_id, seed)
         common = {"learner": learner, "course_id": model.course_id, "now": now}
@@ -89,6 +89,8 @@ def learner_session(
             services.hint_reveal(
                 item_id=item_id, seed=seed, step_id="", idempotency_key=f"{key}-h{n}", **common
             )
+        if item.solution and rng.random() < 0.04:
+            services.solution_view(item_id=item_id, seed=seed, idempotency_key=f"{key}-w{n}", **common)
         p_right = min(0.95, 0.45 + 0.5 * skill + 0.02 * n)
         parts = list(item.steps) or [item.main]
         for k, step in enumerate(parts):

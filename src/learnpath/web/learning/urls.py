@@ -6,6 +6,7 @@ app_name = "learning"
 
 urlpatterns = [
     path("<str:course_id>/", views.course_home, name="home"),
+    path("<str:course_id>/model/", views.course_model_page, name="model"),
     path("<str:course_id>/practice/", views.practice, name="practice"),
     path("<str:course_id>/start", views.start, name="start"),
     path("<str:course_id>/choose", views.choose, name="choose"),

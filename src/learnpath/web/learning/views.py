@@ -16,12 +16,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from learnpath.engine.learner_loop import MAIN_PART
 from learnpath.web.learning import selectors, services
 from learnpath.web.learning.clock import now as clock_now
 from learnpath.web.learning.course_model import CourseModel
-from learnpath.web.learning.derive import MAIN_PART, LearnerState, current_step
 from learnpath.web.learning.errors import LearningError
-from learnpath.web.learning.store import state_load
+from learnpath.web.learning.store import LearnerState, state_load
 
 CONFIDENCE = (("low", "Not sure"), ("medium", "Fairly sure"), ("high", "Very sure"))
 
@@ -35,7 +35,9 @@ def _key() -> str:
 def course_home(request: HttpRequest, course_id: str) -> HttpResponse:
     """The skill map with the reason for every state, the Continue button and the choice board."""
     model = services.practice_course(request.user, course_id)
-    state = state_load(learner_id=request.user.pk, course_id=course_id, with_resources=False)
+    state = state_load(
+        learner_id=request.user.pk, course_id=course_id, course=model.loop, with_resources=False
+    )
     now = clock_now()
     skills = selectors.map_skills(state, model, now=now)
     levels: dict[int, list[selectors.MapSkill]] = {}
@@ -63,23 +65,23 @@ def course_home(request: HttpRequest, course_id: str) -> HttpResponse:
 def _practice_context(
     request: HttpRequest, model: CourseModel, state: LearnerState, course_id: str
 ) -> dict[str, Any] | None:
-    attempt = state.attempt
+    attempt = state.state.question
     if attempt is None:
         return None
-    item = selectors.variant(model, attempt["item_id"], attempt["seed"])
-    hints = attempt.get("hints", {})
-    current = current_step(attempt)
+    item = selectors.variant(model, attempt.item_id, attempt.seed)
+    hints = attempt.hints
+    current = attempt.current_step()
     parts = []
     for step in item.steps:
         parts.append(
             {
                 "step": step,
-                "solved": step.id in attempt["solved"],
-                "current": step.id == current and not attempt["finished"],
+                "solved": step.id in attempt.solved,
+                "current": step.id == current and not attempt.finished,
                 "hints": step.hints[: hints.get(step.id, 0)],
                 "more_hints": hints.get(step.id, 0) < len(step.hints),
                 "scaffolds": [
-                    {"step": s, "solved": s.id in attempt.get("scaffolds_solved", [])} for s in step.scaffolds
+                    {"step": s, "solved": s.id in attempt.scaffolds_solved} for s in step.scaffolds
                 ],
             }
         )
@@ -93,10 +95,10 @@ def _practice_context(
         "parts": parts,
         "main_hints": item.main.hints[: hints.get(MAIN_PART, 0)],
         "more_main_hints": hints.get(MAIN_PART, 0) < len(item.main.hints),
-        "last": attempt.get("last"),
-        "messages_for_learner": attempt.get("messages", []),
-        "finished": attempt["finished"],
-        "show_solution": bool(item.solution) and (attempt["finished"] or attempt.get("solution")),
+        "last": attempt.last,
+        "messages_for_learner": list(attempt.messages),
+        "finished": attempt.finished,
+        "show_solution": bool(item.solution) and (attempt.finished or attempt.solution),
         "resources": selectors.resources_for(state, model, list(item.skills)),
         "open_resource": open_resource,
         "confidence_choices": CONFIDENCE,
@@ -109,7 +111,7 @@ def _practice_context(
 def practice(request: HttpRequest, course_id: str) -> HttpResponse:
     """The open question (or the one just finished, with its feedback and what comes next)."""
     model = services.practice_course(request.user, course_id)
-    state = state_load(learner_id=request.user.pk, course_id=course_id)
+    state = state_load(learner_id=request.user.pk, course_id=course_id, course=model.loop)
     context = _practice_context(request, model, state, course_id)
     if context is None:
         return redirect("learning:home", course_id)
@@ -122,7 +124,7 @@ def practice(request: HttpRequest, course_id: str) -> HttpResponse:
 def _refused(request: HttpRequest, course_id: str, error: LearningError) -> HttpResponse:
     """Draw the practice page again with the reason the action was refused (nothing was recorded)."""
     model = services.practice_course(request.user, course_id)
-    state = state_load(learner_id=request.user.pk, course_id=course_id)
+    state = state_load(learner_id=request.user.pk, course_id=course_id, course=model.loop)
     context = _practice_context(request, model, state, course_id)
     if context is None:
         context = {"model": model, "course_id": course_id, "attempt": None, "key": _key()}
@@ -239,3 +241,18 @@ def resource(request: HttpRequest, course_id: str, resource_id: str) -> HttpResp
     return redirect(
         f"{reverse('learning:practice', args=[course_id])}?open={resource_id}#resource-{resource_id}"
     )
+
+
+@require_GET
+@login_required
+def course_model_page(request: HttpRequest, course_id: str) -> HttpResponse:
+    """The learner model a course serves, how it was validated, and its versions (platform admins)."""
+    from django.conf import settings
+
+    from learnpath.web.learning.access import access_course_model
+    from learnpath.web.learning.model_page import model_page_context
+
+    info = access_course_model(request.user, course_id)
+    context = model_page_context(course_id=info.id, min_answers=settings.LEARNPATH_FIT_MIN_ANSWERS)
+    context.update(course_id=info.id, title=info.title)
+    return render(request, "learning/model.html", context)
