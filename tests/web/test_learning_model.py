@@ -17,6 +17,7 @@ from learnpath.cli import fit as fit_command
 from learnpath.cli.main import main
 from learnpath.engine.served_model import PRIOR_VERSION
 from learnpath.web.accounts.models import Organisation, Role, User
+from learnpath.web.curriculum import api as curriculum_api
 from learnpath.web.learning import services
 from learnpath.web.learning.api import derived_snapshot, state_rebuild
 from learnpath.web.learning.course_model import forget_served_version, served_version
@@ -175,3 +176,29 @@ def test_the_model_page_shows_the_model_in_use_to_admins_only(
         assert client_of(outsider).get(url).status_code == 404
     assert client_of(admin).get("/learn/no-such-course/model/").status_code == 404
     assert Client().get(url).status_code == 302  # signed out: to the sign-in page
+
+
+def test_placement_uses_the_served_models_item_parameters(
+    make_learners: Callable[..., list[User]], demo_course: str
+) -> None:
+    """Placement's belief is told each item's slip and guess as the served model has them: the textbook
+    0.1 / 0.2 of the prior, then those of the BKT fitted on the course's own log."""
+    from learnpath.engine.served_model import answer_noise
+    from learnpath.web.learning.course_model import course_model
+    from learnpath.web.placement.course_placement import course_placement
+
+    info = curriculum_api.course_info(course_id=demo_course)
+    assert info is not None
+    before = course_placement(info.id, info.checksum, 20).engine.items
+    assert {(i.p_slip, i.p_guess) for i in before} <= {(0.1, 0.2), (0.1, 0.25), (0.1, 1 / 3)}
+    practise(make_learners(20), demo_course, seed=8)
+    report = model_fit(course_id=demo_course, min_answers=50)
+    FittedModel.objects.filter(name=report.version).update(served=True)
+    forget_served_version()
+    served = course_model(info.id, info.checksum).loop.model
+    after = course_placement(info.id, info.checksum, 20).engine.items
+    assert after != before
+    for item in after:
+        slip, guess = answer_noise(served, item.skill_id)
+        assert item.p_slip == pytest.approx(min(0.45, slip))
+        assert item.p_guess >= min(0.45, guess) - 1e-12

@@ -509,6 +509,8 @@ class Placement:
             ]
             if missed:
                 other = self.graph.name(missed[0])
+                if Outcome.NOT_LEARNED in evidence[missed[0]]:
+                    return f"To learn: {name} builds on {other}, which you said you haven't learned yet."
                 return f"To learn: {name} builds on {other}, which was tricky in placement."
             return f"To learn: your answers show {name} is probably new to you."
         return f"Not sure yet: practice on {name} will show where you are."

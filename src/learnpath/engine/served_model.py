@@ -199,3 +199,12 @@ def served_model_from_dict(document: Mapping[str, Any]) -> StackedServedModel:
         version=str(document["name"]),
         mastery=None if mastery is None else BKT.from_dict(mastery),
     )
+
+
+def answer_noise(model: ServedModel, skill: str) -> tuple[float, float]:
+    """(slip, guess) of the served model's BKT for ``skill``: what placement tells its belief about the
+    skill's items. The prior's are the textbook values (0.1, 0.2); a fit's are those of the BKT fitted
+    with it (the skill's default where the log had none of its answers)."""
+    bkt = model.bkt if isinstance(model, PriorModel) else getattr(model, "mastery", None)
+    params = bkt.skill_params(skill) if isinstance(bkt, BKT) else PRIOR_BKT
+    return params.p_slip, params.p_guess

@@ -56,6 +56,16 @@ def recent_events(*, learner_ids: list[int], course_id: str, per_learner: int = 
     return selectors.recent_events(learner_ids=learner_ids, course_id=course_id, per_learner=per_learner)
 
 
+def answer_noise(*, course_id: str, checksum: str) -> tuple[str, dict[str, tuple[float, float]]]:
+    """The served learner model's version and its (slip, guess) per skill of the course version with this
+    checksum (placement's item parameters; ``engine.served_model.answer_noise``)."""
+    from learnpath.engine.served_model import answer_noise as noise
+    from learnpath.web.learning.course_model import course_model
+
+    loop = course_model(course_id, checksum).loop
+    return loop.model.version, {skill: noise(loop.model, skill) for skill in loop.graph.skill_ids}
+
+
 def predicted_correct(*, course_id: str, skill_by_learner: dict[int, str]) -> dict[int, float]:
     """Each learner's P(correct) on a skill (the mean over its items), from the learner model their state
     belongs to (the served one, or the version that made it): one query for the states."""

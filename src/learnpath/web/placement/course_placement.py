@@ -1,9 +1,10 @@
 """A course version as placement sees it: the skill graph and the one-part items it may ask.
 
-Built once per course version and cap (cached by the version's checksum), from the pack that
-``curriculum.api.course_pack`` returns. Item slip and guess are the practice model's textbook BKT values
-(slip 0.1, guess 0.2: ``learning.course_model``), except that a single-choice question with fewer than
-five choices is guessed right one time in its number of choices.
+Built once per course version, served learner model and cap (cached), from the pack that
+``curriculum.api.course_pack`` returns. An item's slip and guess are those the served learner model has for
+its skill (``learning.api.answer_noise``: the textbook 0.1 and 0.2 of a new course's prior model, the BKT
+fitted on the course's own log after a refit), except that a single-choice question with fewer than five
+choices is guessed right at least one time in its number of choices.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from learnpath.content.templates import instantiate
 from learnpath.engine.placement import Placement, PlacementConfig, PlacementItem
 from learnpath.engine.skill_graph import SkillGraph
 from learnpath.web.curriculum import api as curriculum_api
+from learnpath.web.learning import api as learning_api
 
 P_SLIP = 0.1
 P_GUESS = 0.2
+MAX_NOISE = 0.45
 
 
 @dataclass(frozen=True)
@@ -40,28 +43,37 @@ class CoursePlacement:
         return instantiate(item, int(seed)) if item.is_template else item
 
 
-def _guess(item: Item) -> float:
+def _guess(item: Item, guess: float) -> float:
     if item.main.type == "single_choice" and 2 <= len(item.main.choices) < 5:
-        return min(0.45, 1.0 / len(item.main.choices))
-    return P_GUESS
+        return min(MAX_NOISE, max(guess, 1.0 / len(item.main.choices)))
+    return min(MAX_NOISE, guess)
 
 
-def placement_items(pack: Pack, graph: SkillGraph) -> list[tuple[Item, PlacementItem]]:
-    """The items placement may ask: one part (no steps) and one skill of the course."""
+def placement_items(
+    pack: Pack, graph: SkillGraph, noise: dict[str, tuple[float, float]] | None = None
+) -> list[tuple[Item, PlacementItem]]:
+    """The items placement may ask: one part (no steps) and one skill of the course, with the served
+    model's (slip, guess) of their skill (``noise``; the textbook values where it has none)."""
     usable = []
     for item in pack.items:
         if item.steps or len(item.skills) != 1 or item.skills[0] not in graph:
             continue
-        usable.append((item, PlacementItem(item.id, item.skills[0], p_slip=P_SLIP, p_guess=_guess(item))))
+        slip, guess = (noise or {}).get(item.skills[0], (P_SLIP, P_GUESS))
+        placement_item = PlacementItem(
+            item.id, item.skills[0], p_slip=min(MAX_NOISE, slip), p_guess=_guess(item, guess)
+        )
+        usable.append((item, placement_item))
     return usable
 
 
-def build(pack: Pack, checksum: str, max_questions: int) -> CoursePlacement:
+def build(
+    pack: Pack, checksum: str, max_questions: int, noise: dict[str, tuple[float, float]] | None = None
+) -> CoursePlacement:
     graph = SkillGraph.build(
         [(skill.id, skill.name) for skill in pack.skills],
         [(prerequisite, skill.id) for skill in pack.skills for prerequisite in skill.prerequisites],
     )
-    usable = placement_items(pack, graph)
+    usable = placement_items(pack, graph, noise)
     engine = Placement(graph, tuple(p for _item, p in usable), PlacementConfig(max_questions=max_questions))
     return CoursePlacement(
         course_id=pack.meta.id,
@@ -73,8 +85,20 @@ def build(pack: Pack, checksum: str, max_questions: int) -> CoursePlacement:
     )
 
 
-@lru_cache(maxsize=32)
 def course_placement(course_id: str, checksum: str, max_questions: int) -> CoursePlacement:
-    """The placement of this course version with this cap (built on first use, then kept; the engine
-    keeps its beliefs, so a resumed placement costs one step, not a replay of every answer)."""
-    return build(curriculum_api.course_pack(course_id=course_id), checksum, max_questions)
+    """The placement of this course version with this cap and the served learner model's item parameters
+    (built on first use, then kept; the engine keeps its beliefs, so a resumed placement costs one step,
+    not a replay of every answer)."""
+    version, noise = learning_api.answer_noise(course_id=course_id, checksum=checksum)
+    return _course_placement(course_id, checksum, max_questions, version, tuple(sorted(noise.items())))
+
+
+@lru_cache(maxsize=32)
+def _course_placement(
+    course_id: str,
+    checksum: str,
+    max_questions: int,
+    version: str,
+    noise: tuple[tuple[str, tuple[float, float]], ...],
+) -> CoursePlacement:
+    return build(curriculum_api.course_pack(course_id=course_id), checksum, max_questions, dict(noise))
