@@ -14,8 +14,8 @@ Protocol (printed with the numbers):
   [0.15, 0.25] and guess in [0.2, 0.3]). The same seed gives every population the same learners before
   their change. The truth is the set of skills each learner knows before placement.
 - Items: 3 simulated items per skill. Placement is told either the items' true slip and guess ("true": a
-  calibrated bank) or slip 0.1 / guess 0.2 for every item ("product": what the web tells it today,
-  ``web.placement.course_placement``).
+  calibrated bank) or slip 0.1 / guess 0.2 for every item ("product": what the web tells it for a new
+  course, until the course's model is refitted from its own answers; ``web.placement.course_placement``).
 - Models: placement as shipped ("leaky", ``PlacementConfig()``: a skill may be known without its
   prerequisites); for comparison on the same learners, the closed model it replaced ("closed",
   ``prerequisite_leak=0, skill_gap=0``) and the shipped one with ``skill_gap=0.05`` ("leaky+gap").
@@ -238,6 +238,70 @@ def verdicts(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def render(document: dict[str, Any]) -> str:
+    """The BENCHMARKS.md section from a results document (``--render`` rebuilds it from the JSON alone)."""
+    protocol, rows, results = document["protocol"], document["populations"], document["strategies"]
+    info = protocol
+    elapsed = protocol["seconds"]
+    learners = next(r["learners"] for r in rows if r["population"] == "default")
+    diagnostic = next((r["learners"] for r in rows if r["population"] == "gaps"), 0)
+    jobs = protocol["jobs"]
+    compared = {r["graph"]: r["learners"] for r in results}
+    table = "\n".join(_row(r) for r in rows)
+    strategy_rows = []
+    for r in results:
+        for n in FORM_LENGTHS:
+            strategy_rows.append(
+                f"| {r['graph']} ({r['skills']}) | {n} | {r['adaptive_curve'][n]:.3f} | "
+                f"{r['fixed_form'][str(n)]:.3f} | {r['random_curve'][n]:.3f} |"
+            )
+    config = PlacementConfig.from_dict(protocol["config"])
+    text = f"""`{COMMAND} --learners {learners} --learners-diagnostic {diagnostic} \
+--learners-demo {compared.get("demo", 0)} --learners-junyi {compared.get("junyi", 0)} --jobs {jobs}` \
+({info["date"]}; {info["machine"]}; Python {info["python"]}; {elapsed / 60:.0f} min \
+with {jobs} worker processes)
+
+Synthetic learners (``engine.simulate``, BKT population fitted from ASSISTments 2009) take an adaptive
+placement (cap {CAP}) on the 248-skill Junyi arithmetic prerequisite graph. Populations (docs/placement.md
+says exactly what each assumes): **default**; **broken-prerequisites**, where 10 % of each learner's known
+skills lack a prerequisite (half learned ahead of it, half gaps below known skills); its halves
+**learned-ahead** and **gaps** alone; **noisy**, where every item has its own slip (0.15-0.25) and guess
+(0.2-0.3). Three simulated items per skill. Item parameters: **true** tells placement each item's real
+slip and guess (a calibrated bank); **product** tells it slip 0.1 / guess 0.2 for every item, as the web
+does for a new course until its model is refitted from the course's own answers (then each skill gets the
+fitted BKT slip and guess). Model: **leaky** is placement as shipped (prerequisite leak
+{config.prerequisite_leak}, skill gap {config.skill_gap}); **closed** is the model it replaced (every
+state closed under prerequisites), on the
+same learners; **leaky+gap** adds a 5 % chance that a skill a learner is far enough along to know is
+unknown anyway (``skill_gap`` 0.05), the setting that trades skipping known skills for finding gaps.
+Accuracy: share of skills where P(known) >= 0.5 matches the truth, mean over learners with a
+95 % confidence interval (Student's t). Missing prerequisites: skills a learner does not know under a skill
+they know; "placed as mastered" = P(known) >= 0.85, which `seed_progress` marks mastered: the share of
+known skills placed so is what placement saves, that of not-known skills what it risks.
+`learnpath simulate placement --populations NAME [--item-parameters product]` runs one row.
+
+{TABLE_HEAD}
+{table}
+
+Targets (issues 5 and 10), shipped model:
+
+{chr(10).join(verdicts(rows))}
+
+Adaptive against fixed and random questions (default population, true item parameters, same belief):
+
+| graph (skills) | questions | adaptive | fixed form | random |
+|---|---|---|---|---|
+{chr(10).join(strategy_rows)}
+
+Caveat: the learners are simulated, and placement's prior (progress level by level, prerequisites that
+mostly hold) resembles how they were drawn. A gap deep inside what a learner knows is found only by asking
+that very skill: with 20 questions for a few hundred skills, most gaps are not asked about, so the gaps row
+measures how rarely, not how well. Plot: `docs/img/placement_accuracy.png`; results:
+`benchmarks/results/placement_accuracy.json`.
+"""
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=200, help="per headline population and row")
@@ -246,7 +310,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learners-junyi", type=int, default=30, help="strategy comparison, Junyi graph")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite the section from benchmarks/results (no runs)"
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        text = render(json.loads((RESULTS / "placement_accuracy.json").read_text(encoding="utf-8")))
+        note = "Re-rendered (`--render`) from the results of the run below; the commit is the render's.\n\n"
+        write_section(TITLE, note + text)
+        print(text)
+        return 0
     info = machine()
     print("Placement accuracy benchmark")
     print(__doc__.split("Protocol (printed with the numbers):")[1].split("Writes")[0].rstrip())
@@ -293,55 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / "placement_accuracy.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     if results:
         plot(results)
-    table = "\n".join(_row(r) for r in rows)
-    strategy_rows = []
-    for r in results:
-        for n in FORM_LENGTHS:
-            strategy_rows.append(
-                f"| {r['graph']} ({r['skills']}) | {n} | {r['adaptive_curve'][n]:.3f} | "
-                f"{r['fixed_form'][str(n)]:.3f} | {r['random_curve'][n]:.3f} |"
-            )
-    config = PlacementConfig()
-    text = f"""`{COMMAND} --learners {args.learners} --learners-diagnostic {args.learners_diagnostic} \
---jobs {args.jobs}` ({info["date"]}; {info["machine"]}; Python {info["python"]}; {elapsed / 60:.0f} min \
-with {args.jobs} worker processes)
-
-Synthetic learners (``engine.simulate``, BKT population fitted from ASSISTments 2009) take an adaptive
-placement (cap {CAP}) on the 248-skill Junyi arithmetic prerequisite graph. Populations (docs/placement.md
-says exactly what each assumes): **default**; **broken-prerequisites**, where 10 % of each learner's known
-skills lack a prerequisite (half learned ahead of it, half gaps below known skills); its halves
-**learned-ahead** and **gaps** alone; **noisy**, where every item has its own slip (0.15-0.25) and guess
-(0.2-0.3). Three simulated items per skill. Item parameters: **true** tells placement each item's real
-slip and guess (a calibrated bank); **product** tells it slip 0.1 / guess 0.2 for every item, as the web
-does today. Model: **leaky** is placement as shipped (prerequisite leak {config.prerequisite_leak}, skill gap
-{config.skill_gap}); **closed** is the model it replaced (every state closed under prerequisites), on the
-same learners; **leaky+gap** adds a 5 % chance that a skill a learner is far enough along to know is
-unknown anyway (``skill_gap`` 0.05), the setting that trades skipping known skills for finding gaps.
-Accuracy: share of skills where P(known) >= 0.5 matches the truth, mean over learners with a
-95 % confidence interval (Student's t). Missing prerequisites: skills a learner does not know under a skill
-they know; "placed as mastered" = P(known) >= 0.85, which `seed_progress` marks mastered: the share of
-known skills placed so is what placement saves, that of not-known skills what it risks.
-`learnpath simulate placement --populations NAME [--item-parameters product]` runs one row.
-
-{TABLE_HEAD}
-{table}
-
-Targets (issues 5 and 10), shipped model:
-
-{chr(10).join(verdicts(rows))}
-
-Adaptive against fixed and random questions (default population, true item parameters, same belief):
-
-| graph (skills) | questions | adaptive | fixed form | random |
-|---|---|---|---|---|
-{chr(10).join(strategy_rows)}
-
-Caveat: the learners are simulated, and placement's prior (progress level by level, prerequisites that
-mostly hold) resembles how they were drawn. A gap deep inside what a learner knows is found only by asking
-that very skill: with 20 questions for a few hundred skills, most gaps are not asked about, so the gaps row
-measures how rarely, not how well. Plot: `docs/img/placement_accuracy.png`; results:
-`benchmarks/results/placement_accuracy.json`.
-"""
+    text = render(document)
     write_section(TITLE, text)
     print(text)
     return 0

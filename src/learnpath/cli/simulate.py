@@ -229,8 +229,9 @@ def placement_items(graph: SkillGraph, skills: SkillParameters) -> tuple[Placeme
 
 PRODUCT_SLIP = 0.1
 PRODUCT_GUESS = 0.2
-"""What the web tells placement for every item today (``web.placement.course_placement``: slip 0.1, guess
-0.2; it also lowers guess for single-choice items with few choices, which simulated items are not)."""
+"""What the web tells placement for every item of a new course, until the course's model is refitted from
+its own answers (``web.placement.course_placement`` via the served model: slip 0.1, guess 0.2; it also raises
+guess for single-choice items with few choices, which simulated items are not)."""
 
 
 def simulated_placement_items(
@@ -432,7 +433,7 @@ def register(subparsers: Any) -> None:
                 "--item-parameters",
                 choices=("true", "product"),
                 default="true",
-                help="tell placement the items' true slip and guess, or the web's 0.1 / 0.2 (default true)",
+                help="tell placement the items' true slip and guess or a new course's 0.1 / 0.2",
             )
             sub.add_argument(
                 "--prerequisite-leak",
@@ -519,7 +520,8 @@ def run_placement_command(args: argparse.Namespace) -> int:
         print("  placement told each item's true slip and guess (a calibrated bank);")
     else:
         print(
-            f"  placement told slip {PRODUCT_SLIP} / guess {PRODUCT_GUESS} for every item, as the web does;"
+            f"  placement told slip {PRODUCT_SLIP} / guess {PRODUCT_GUESS} for every item, as the web does"
+            " for a new course;"
         )
     print(
         f"  prerequisite leak {config.prerequisite_leak}, skill gap {config.skill_gap}; 95 % CI: Student's t"
