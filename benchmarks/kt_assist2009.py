@@ -332,7 +332,8 @@ def markdown_section(
     lines += [
         "",
         "Timings: the machine has 2 cores; pyBKT runs in a second process beside learnpath's models "
-        "(one core each), and nothing else ran on purpose, though the machine is shared. Wall-clock "
+        "(one core each), and nothing else ran on purpose, though the machine is shared "
+        f"(load average when written: {meta['load']}). Wall-clock "
         "seconds are the targets' measure; CPU seconds of the evaluating process are given beside them. "
         "Updates per second: the fastest of three passes of `update` over a fold's first 50,000 test "
         "answers (timeit's convention); fit seconds: one fit per fold. "
@@ -810,6 +811,8 @@ def report(runs: list[Run], command: str, started: float, *, write: bool, peer_p
         "command": command,
         "peer_pending": peer_pending,
         "seconds": time.perf_counter() - started,
+        # other jobs on a shared machine inflate wall-clock times: say how busy it was
+        "load": ", ".join(f"{value:.1f}" for value in os.getloadavg()) + " (1, 5, 15 min)",
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     document = {
