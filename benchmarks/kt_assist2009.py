@@ -62,6 +62,7 @@ from learnpath.engine.evaluation import (
 )
 from learnpath.engine.logistic_kt import LogisticKT, learner_draws
 from learnpath.engine.stacked_kt import StackedKT
+from reporting import commit
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "kt" / "assist2009_akt_folds"
@@ -299,6 +300,8 @@ def markdown_section(
     lines = [
         SECTION_START,
         "## Learner model (knowledge tracing, ASSISTments 2009)",
+        "",
+        f"Commit: `{commit()}`.",
         "",
         f"Command: `{command}` — run {meta['date']} on {meta['machine']}.",
         "",
