@@ -105,6 +105,7 @@ THE_LEARNER_POST = statuses(302, 302, 404, 404, 404, 404, 404, 404)
 READERS_OF_THE_LEARNER = statuses(302, 200, 404, 200, 404, 200, 404, 200)
 GUARDIANS = statuses(302, 404, 404, 404, 404, 200, 200, 404)
 THE_GUARDIAN = statuses(302, 404, 404, 404, 404, 200, 404, 404)
+ADMINS = statuses(302, 404, 404, 404, 404, 404, 404, 200)
 API_SIGNED_IN = statuses(401, 200, 200, 200, 200, 200, 200, 200)
 API_CLASS_TEACHER = statuses(401, 404, 404, 200, 404, 404, 404, 200)
 API_LEARNERS = statuses(401, 200, 200, 404, 404, 404, 404, 404)
@@ -129,6 +130,8 @@ ROWS: list[Row] = [
     ),
     ("curriculum:media", "get", lambda w: {"course_id": w.course, "path": "clip.mp4"}, SIGNED_IN),
     ("learning:home", "get", lambda w: {"course_id": w.course}, SIGNED_IN),
+    # The learner model's page: administrators only (every admin account has platform rights).
+    ("learning:model", "get", lambda w: {"course_id": w.course}, ADMINS),
     # With no open question the practice page sends you to the course page; only the learner has one open.
     (
         "learning:practice",
