@@ -27,7 +27,17 @@ def commit() -> str:
             ["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", "src", "benchmarks"],
+            # the benchmark's own outputs (results/) do not make the code it ran differ from the commit
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                "src",
+                "benchmarks",
+                ":!benchmarks/results",
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,
