@@ -80,10 +80,10 @@ def model_page_context(*, course_id: str, min_answers: int) -> dict[str, Any]:
         chart = calibration_svg(
             [
                 (latest.name, latest.held_out["calibration"]),
-                (latest.in_use_name, latest.in_use_score["calibration"]),
+                (shown_name(latest.in_use_name), latest.in_use_score["calibration"]),
             ],
-            title=f"Calibration of {latest.name} and {latest.in_use_name} on {latest.held_out['answers']} "
-            "held-out answers",
+            title=f"Calibration of {latest.name} and {shown_name(latest.in_use_name)} on "
+            f"{latest.held_out['answers']} held-out answers",
         )
     return {
         "in_use": in_use,
