@@ -15,17 +15,18 @@ Protocol (printed with the numbers):
   with the prior (textbook BKT, Elo without item difficulties), ``model_fit.fit_course_model`` (what
   ``learnpath fit`` runs) fits their log, and the fit is served if no worse on the held-out answers
   (``simulate.served_model``); it never sees the simulator's true parameters. It stops when every
-  skill is mastered (P >= 0.95, 3 answers, last 2 right; a lapsed skill still counts). learnpath+placement
-  first runs placement (at most 10 questions, counted as items; slip 0.1 / guess 0.2 for every item, as the
-  web tells it).
+  skill is mastered (P >= 0.95, 3 answers, last 2 right, or after 10 answers 3 right in a row; a lapsed
+  skill still counts). learnpath+placement first runs placement (at most 20 questions, the product's cap,
+  counted as items; each skill's slip and guess from the served model, as the web tells it; skills placed
+  as mastered start their spaced review as FSRS's Easy).
 - Fair baselines (they see answers only): linear-3-in-a-row and linear-5-in-a-row (skills in topological
   order, each until k right in a row, as common products do), linear-learnpath-rule (topological order,
   learnpath's tracker and mastery rule), learnpath without placement. oracle sees the truth (a bound).
 - Comparison: against the fair baseline with the fewest items among those learnpath+placement matches or
   beats in final mastery and 30-day retention (the strongest fair baseline); 95 % interval of the saving by
   a paired bootstrap over learners.
-- Measures: items (practice plus placement questions), mastery = mean true P(recall) over all skills when
-  the policy stops, retention = the same 30 days later with no practice.
+- Measures: items (practice plus placement questions; mean and median over learners), mastery = mean
+  true P(recall) over all skills when the policy stops, retention = the same 30 days later with no practice.
 
 Writes benchmarks/results/practice_efficiency.json and the "Practice efficiency" section of BENCHMARKS.md.
 Target (issue 10): learnpath with placement needs >= 35 % fewer items than the best fair baseline at equal or
@@ -51,11 +52,12 @@ from learnpath.cli.simulate import (
     practice_line,
     summarise_practice,
 )
+from learnpath.engine.placement import PlacementConfig
 from reporting import RESULTS, machine, write_section
 
 TITLE = "Practice efficiency"
 COMMAND = ".venv/bin/python benchmarks/practice_efficiency.py"
-QUESTIONS = 10
+QUESTIONS = PlacementConfig().max_questions  # the product's cap when a teacher sets none
 POPULATIONS = ("default", "broken-prerequisites", "noisy")
 TARGET = 35.0
 
@@ -89,15 +91,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name}: {lines[name]}", flush=True)
         document[name] = {"results": summaries, "comparison": comparison, "served": served}
         rows = "\n".join(
-            f"| {policy} | {r['items_mean']:.0f} | {r['placement_questions_mean']:.1f} | "
+            f"| {policy} | {r['items_mean']:.0f} | {r['items_median']:.0f} | "
+            f"{r['placement_questions_mean']:.1f} | "
             f"{r['final_mastery_mean']:.3f} | {r['retention_30d_mean']:.3f} | "
             f"{r['finished_share']:.0%} | {r['days_mean']:.0f} |"
             for policy, r in summaries.items()
         )
         sections.append(
             f"**{name}** population (served: {served['model']}, {served.get('reason', 'the prior')})\n\n"
-            "| policy | items | placement questions | mastery | 30-day retention | finished | days |\n"
-            f"|---|---|---|---|---|---|---|\n{rows}\n\n`{lines[name]}`\n"
+            "| policy | items (mean) | items (median) | placement questions | mastery | 30-day retention | "
+            "finished | days |\n"
+            f"|---|---|---|---|---|---|---|---|\n{rows}\n\n`{lines[name]}`\n"
         )
     seconds = time.perf_counter() - started
     document["seconds"] = seconds

@@ -200,8 +200,8 @@ def test_golden_trajectory() -> None:
     # 31: placement answers count as showings of their items
     state = run(state, event(EventKind.PLACEMENT_ANSWER, review_time + 6, item_id="c2"))
     assert state.items["c2"].shown == 1
-    # 32: a re-check placement: Subtraction placed known (mastered, review starts), Addition placed not known
-    # after "I haven't learned this yet": lapsed with a reason that says so, still mastered
+    # 32: a re-check placement: Subtraction placed known (mastered, review starts as Easy), Addition placed
+    # not known after "I haven't learned this yet": lapsed with a reason that says so, still mastered
     result = PlacementResult(
         p_known={"add": 0.1, "frac": 0.5, "sub": 0.97},
         evidence={"add": (Outcome.NOT_LEARNED,), "sub": (Outcome.CORRECT,)},
@@ -220,7 +220,9 @@ def test_golden_trajectory() -> None:
     assert state.skills["add"].is_mastered
     assert state.skills["add"].lapsed
     assert state.skills["sub"].mastered_at == at(review_time + 7)
-    assert state.schedules["sub"].due == at(review_time + 7) + timedelta(days=2)
+    # knowledge from before the course starts its schedule as FSRS's Easy, not as a fresh memory:
+    # S0(Easy) = w3 = 8.2956 days, so the first review is due in 8 days at 90 % retention (Good: 2)
+    assert state.schedules["sub"].due == at(review_time + 7) + timedelta(days=8)
     assert state.skills["frac"].p_mastered == pytest.approx(0.5)
 
 

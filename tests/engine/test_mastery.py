@@ -44,6 +44,25 @@ def test_rule_needs_belief_and_evidence() -> None:
     assert rule.is_met(0.95, Evidence(answers=3, correct_streak=2))
 
 
+def test_a_long_run_masters_a_skill_the_model_cannot_be_sure_of() -> None:
+    """On a skill whose items say little (a fitted guess near 1 - slip) P(mastered) can stay below the
+    threshold for ever; after ten answers, three right in a row is mastery, never before."""
+    rule = MasteryRule()
+    assert (rule.long_run_answers, rule.long_run_streak) == (10, 3)
+    assert not rule.is_met(0.40, Evidence(answers=9, correct_streak=3))
+    assert not rule.is_met(0.40, Evidence(answers=10, correct_streak=2))
+    assert rule.is_met(0.40, Evidence(answers=10, correct_streak=3))
+    stuck = [(k % 2 == 0, 0.4) for k in range(8)] + [(True, 0.4)] * 3  # right, wrong, ..., then 3 right
+    progress = answered("frac", stuck)
+    assert progress.is_mastered
+    assert progress.mastered_at == NOW + timedelta(minutes=len(stuck) - 1)
+    assert not answered("frac", stuck[:-1]).is_mastered
+    with pytest.raises(ValueError, match="long_run_streak"):
+        MasteryRule(long_run_answers=2)
+    with pytest.raises(ValueError, match="long_run_streak"):
+        MasteryRule(min_streak=2, long_run_streak=1)
+
+
 def test_mastery_is_reached_once_and_stamped() -> None:
     progress = answered("frac", [(True, 0.7), (False, 0.6), (True, 0.9), (True, 0.96)])
     assert progress.is_mastered

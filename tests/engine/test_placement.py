@@ -237,3 +237,17 @@ def test_threads_sharing_a_placement_get_the_numbers_one_thread_gets() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         for _ in range(3):
             assert list(pool.map(placement.p_known, states)) == expected
+
+
+def test_a_fitted_models_noise_is_made_usable_for_placement() -> None:
+    """A fitted BKT may put a skill's guess or slip at its 0.5 bound, which placement refuses: the item is
+    told at most MAX_NOISE, and a single choice of n options at least 1 / n as its guess."""
+    from learnpath.engine.placement import MAX_NOISE
+
+    with pytest.raises(ValueError, match="slip and guess"):
+        PlacementItem("q", "s", p_slip=0.1, p_guess=0.5)
+    item = PlacementItem.from_noise("q", "s", 0.5, 0.5)
+    assert (item.p_slip, item.p_guess) == (MAX_NOISE, MAX_NOISE)
+    assert PlacementItem.from_noise("q", "s", 0.1, 0.2, choices=3).p_guess == pytest.approx(1 / 3)
+    assert PlacementItem.from_noise("q", "s", 0.1, 0.2, choices=5).p_guess == 0.2
+    assert PlacementItem.from_noise("q", "s", 0.1, 0.2, choices=2).p_guess == 0.45

@@ -34,7 +34,7 @@ import numpy as np
 
 from learnpath.cli.runtime import single_threaded_blas
 from learnpath.engine.placement import Placement, PlacementConfig, PlacementItem
-from learnpath.engine.served_model import ServedModel
+from learnpath.engine.served_model import ServedModel, answer_noise
 from learnpath.engine.simulate import (
     POPULATIONS,
     LearnpathPolicy,
@@ -235,20 +235,24 @@ guess for single-choice items with few choices, which simulated items are not)."
 
 
 def simulated_placement_items(
-    skills: SkillParameters, *, parameters: str = "true"
+    skills: SkillParameters, *, parameters: str = "true", model: ServedModel | None = None
 ) -> tuple[PlacementItem, ...]:
     """The course's simulated items as placement items: with their true slip and guess (``"true"``: a
-    calibrated bank), or with the product's constants (``"product"``: slip 0.1, guess 0.2 for every
-    item)."""
+    calibrated bank), or with what the product tells placement (``"product"``): the served ``model``'s
+    slip and guess for each item's skill (``served_model.answer_noise``, as the web's placement reads them),
+    or, with no model, those of a new course's prior (slip 0.1, guess 0.2 for every item)."""
     if parameters not in ("true", "product"):
         raise ValueError(f"parameters must be 'true' or 'product', got {parameters!r}")
+
+    def noise(item_id: str, skill_id: str) -> tuple[float, float]:
+        if parameters == "true":
+            return skills.item_slip[item_id], skills.item_guess[item_id]
+        if model is None:
+            return PRODUCT_SLIP, PRODUCT_GUESS
+        return answer_noise(model, skill_id)
+
     return tuple(
-        PlacementItem(
-            item_id=item_id,
-            skill_id=skill_id,
-            p_slip=skills.item_slip[item_id] if parameters == "true" else PRODUCT_SLIP,
-            p_guess=skills.item_guess[item_id] if parameters == "true" else PRODUCT_GUESS,
-        )
+        PlacementItem.from_noise(item_id, skill_id, *noise(item_id, skill_id))
         for item_id, skill_id in skills.item_skill.items()
     )
 
@@ -346,7 +350,7 @@ def practice_policies(
     """
     placement = Placement(
         graph,
-        simulated_placement_items(skills, parameters="product"),
+        simulated_placement_items(skills, parameters="product", model=model),
         PlacementConfig(max_questions=max_questions),
     )
     return [
@@ -367,6 +371,7 @@ def summarise_practice(runs: Sequence[PracticeRun]) -> dict[str, float]:
     return {
         "learners": len(runs),
         "items_mean": float(total.mean()),
+        "items_median": float(np.median(total)),
         "practice_items_mean": float(np.mean([r.items for r in runs])),
         "placement_questions_mean": float(np.mean([r.placement_questions for r in runs])),
         "final_mastery_mean": float(np.mean([r.final_mastery for r in runs])),
@@ -406,8 +411,8 @@ def register(subparsers: Any) -> None:
         sub.add_argument(
             "--questions",
             type=int,
-            default=20 if name == "placement" else 10,
-            help="placement cap (default 20 for placement, 10 before practice)",
+            default=PlacementConfig().max_questions,
+            help=f"placement cap (default {PlacementConfig().max_questions}, the product's)",
         )
         sub.add_argument("--seed", type=int, default=2026)
         if name == "practice":
@@ -654,11 +659,13 @@ PRACTICE_PROTOCOL = (
     "  questions; learnpath: the learner loop (engine.learner_loop: apply + suggest) as the web runs it,",
     "  serving what `learnpath fit` fits on a first cohort's log (other learners) if no worse than the",
     "  prior (P(correct): StackedKT; P(mastered): BKT fitted on the same log),",
-    "  until every skill is mastered (P >= 0.95, 3 answers, last 2 right; a lapsed skill still counts);",
-    "  learnpath+placement first runs placement (cap {q} questions, slip 0.1 / guess 0.2 for every item,",
-    "  as the web tells it); fair baselines: linear-k-in-a-row (topological order, each skill until k",
-    "  right in a row, k = 3, 5), linear-learnpath-rule (topological order, learnpath's tracker and",
-    "  mastery rule), learnpath (no placement); oracle: sees the truth (a bound, not a baseline);",
+    "  until every skill is mastered (P >= 0.95, 3 answers, last 2 right, or after 10 answers 3 right in a",
+    "  row; a lapsed skill still counts);",
+    "  learnpath+placement first runs placement (cap {q} questions; each skill's slip and guess from the",
+    "  served model, as the web tells it); fair baselines: linear-k-in-a-row (topological order, each",
+    "  skill until k right in a row, k = 3, 5), linear-learnpath-rule (topological order, learnpath's",
+    "  tracker and mastery rule), learnpath (no placement); oracle: sees the truth (a bound, not a",
+    "  baseline);",
     "  mastery = mean true P(recall) over all skills when the policy stops; retention = the same 30 days",
     "  later; reference = the fair baseline with the fewest items among those learnpath+placement matches",
     "  or beats in mastery and retention; 95 % CI: paired bootstrap over learners (2,000 resamples)",
@@ -699,7 +706,8 @@ def run_practice_command(args: argparse.Namespace) -> int:
         for policy, policy_runs in runs.items():
             summary = summarise_practice(policy_runs)
             print(
-                f"  {name}: {policy:>22}: {summary['items_mean']:7.1f} items, "
+                f"  {name}: {policy:>22}: {summary['items_mean']:7.1f} items (median "
+                f"{summary['items_median']:.0f}), "
                 f"mastery {summary['final_mastery_mean']:.3f}, "
                 f"30-day retention {summary['retention_30d_mean']:.3f}, "
                 f"finished {summary['finished_share']:.0%}"

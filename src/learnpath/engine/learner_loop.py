@@ -629,7 +629,7 @@ class _Work:
                 continue
             self.skills = self.skills.set(skill, progress)
             if progress.is_mastered and skill not in self.schedules:
-                schedule = start_review(skill, now=now, rating=Rating.Good, policy=self.course.review_policy)
+                schedule = start_review(skill, now=now, rating=Rating.Easy, policy=self.course.review_policy)
                 self.schedules = self.schedules.set(skill, schedule)
             if progress.is_mastered and (before is None or not before.is_mastered):
                 self.mastered.append(skill)

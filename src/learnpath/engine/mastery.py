@@ -10,6 +10,13 @@ The rule (``MasteryRule``) asks for two things, because either alone can be fool
    (2015, "Defining mastery: knowledge tracing versus N-consecutive correct responses") found agrees
    with knowledge tracing while being easy to explain.
 
+Or, after a long run, the streak alone: at least ``long_run_answers`` answers on the skill (default 10)
+with the last ``long_run_streak`` right (default 3, the "3 in a row" of common products). On a skill whose
+items are so noisy that a right answer says little (a fitted guess near 1 - slip), P(mastered) can stay
+below the threshold however well the learner does, and the belief half alone would keep a learner on
+it for ever; the long run bounds that, and on an ordinary skill three right in a row after ten answers
+has already passed the belief half.
+
 Mastery is never taken away as a punishment. Once reached, ``SkillProgress.mastered_at`` stays set; a
 later wrong answer marks the skill ``lapsed`` and its state becomes ``review_due`` with a kind message,
 never ``not_yet``. A skill in ``review_due`` still counts as mastered for its dependents, so one slip never
@@ -63,19 +70,32 @@ class MasteryRule:
     threshold: float = 0.95
     min_answers: int = 3
     min_streak: int = 2
+    long_run_answers: int = 10
+    long_run_streak: int = 3
 
     def __post_init__(self) -> None:
         _check_probability(self.threshold, "the mastery threshold")
         if self.min_answers < 1 or self.min_streak < 1 or self.min_streak > self.min_answers:
             raise ValueError("MasteryRule needs 1 <= min_streak <= min_answers")
+        if not self.min_streak <= self.long_run_streak <= self.long_run_answers or (
+            self.long_run_answers < self.min_answers
+        ):
+            raise ValueError(
+                "MasteryRule needs min_streak <= long_run_streak <= long_run_answers and "
+                "min_answers <= long_run_answers"
+            )
 
     def enough_evidence(self, evidence: Evidence) -> bool:
         """The evidence half of the rule."""
         return evidence.answers >= self.min_answers and evidence.correct_streak >= self.min_streak
 
+    def long_run(self, evidence: Evidence) -> bool:
+        """The long run: ``long_run_answers`` answers or more, the last ``long_run_streak`` right."""
+        return evidence.answers >= self.long_run_answers and evidence.correct_streak >= self.long_run_streak
+
     def is_met(self, p_mastered: float, evidence: Evidence) -> bool:
-        """Both halves of the rule."""
-        return p_mastered >= self.threshold and self.enough_evidence(evidence)
+        """Both halves of the rule, or the long run."""
+        return (p_mastered >= self.threshold and self.enough_evidence(evidence)) or self.long_run(evidence)
 
     def to_dict(self) -> dict[str, Any]:
         return dump_flat(self, "MasteryRule", FORMAT_VERSION)

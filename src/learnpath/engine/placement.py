@@ -87,6 +87,10 @@ class StopReason(StrEnum):
     NO_ITEMS = "no_items"
 
 
+MAX_NOISE = 0.45
+"""The most slip or guess placement is told of an item (``PlacementItem.from_noise``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PlacementItem:
     """A question usable in placement: its skill and calibrated P(wrong | known) and P(right | not known)."""
@@ -99,6 +103,17 @@ class PlacementItem:
     def __post_init__(self) -> None:
         if not 0.0 <= self.p_slip < 0.5 or not 0.0 <= self.p_guess < 0.5 or self.p_slip + self.p_guess >= 1:
             raise ValueError(f"item {self.item_id!r}: slip and guess must lie in [0, 0.5), got {self!r}")
+
+    @classmethod
+    def from_noise(
+        cls, item_id: str, skill_id: str, slip: float, guess: float, *, choices: int = 0
+    ) -> PlacementItem:
+        """The item with a learner model's (slip, guess) for its skill, made usable by placement: each
+        clipped to ``MAX_NOISE`` (a fitted BKT may put either at its 0.5 bound, where an answer says
+        nothing), and the guess at least 1 / ``choices`` for a single choice of 2 to 4 options."""
+        if 2 <= choices < 5:
+            guess = max(guess, 1.0 / choices)
+        return cls(item_id, skill_id, p_slip=min(MAX_NOISE, slip), p_guess=min(MAX_NOISE, guess))
 
     def to_dict(self) -> dict[str, Any]:
         return dump_flat(self, "PlacementItem", FORMAT_VERSION)

@@ -22,7 +22,6 @@ from learnpath.web.learning import api as learning_api
 
 P_SLIP = 0.1
 P_GUESS = 0.2
-MAX_NOISE = 0.45
 
 
 @dataclass(frozen=True)
@@ -43,12 +42,6 @@ class CoursePlacement:
         return instantiate(item, int(seed)) if item.is_template else item
 
 
-def _guess(item: Item, guess: float) -> float:
-    if item.main.type == "single_choice" and 2 <= len(item.main.choices) < 5:
-        return min(MAX_NOISE, max(guess, 1.0 / len(item.main.choices)))
-    return min(MAX_NOISE, guess)
-
-
 def placement_items(
     pack: Pack, graph: SkillGraph, noise: dict[str, tuple[float, float]] | None = None
 ) -> list[tuple[Item, PlacementItem]]:
@@ -59,9 +52,8 @@ def placement_items(
         if item.steps or len(item.skills) != 1 or item.skills[0] not in graph:
             continue
         slip, guess = (noise or {}).get(item.skills[0], (P_SLIP, P_GUESS))
-        placement_item = PlacementItem(
-            item.id, item.skills[0], p_slip=min(MAX_NOISE, slip), p_guess=_guess(item, guess)
-        )
+        choices = len(item.main.choices) if item.main.type == "single_choice" else 0
+        placement_item = PlacementItem.from_noise(item.id, item.skills[0], slip, guess, choices=choices)
         usable.append((item, placement_item))
     return usable
 
