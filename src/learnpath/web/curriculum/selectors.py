@@ -10,8 +10,10 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
+from learnpath.content.build import build_item
 from learnpath.content.model import MODALITIES, Pack
 from learnpath.content.pack import pack_from_documents
+from learnpath.content.templates import TemplateError, instantiate
 from learnpath.web.curriculum.models import Course, Item, MediaFile, Prerequisite, Skill
 
 
@@ -175,7 +177,8 @@ def skill_page(*, course: Course, skill_slug: str) -> SkillPage | None:
         )
     ordered = {modality: by_modality[modality] for modality in MODALITIES if modality in by_modality}
     items = Item.objects.filter(skills=skill, retired=False)
-    sample = items.order_by("position").values_list("prompt", flat=True).first()
+    first = items.order_by("position").only("prompt", "is_template", "document").first()
+    sample = _sample_prompt(first) if first is not None else ""
     return SkillPage(
         course=course,
         skill=skill,
@@ -185,6 +188,23 @@ def skill_page(*, course: Course, skill_slug: str) -> SkillPage | None:
         item_count=items.count(),
         sample_prompt=sample or "",
     )
+
+
+SAMPLE_SEED = 0
+
+
+def _sample_prompt(item: Item) -> str:
+    """The prompt as a learner would see it: a template's variant for a fixed seed, never its ``{a}``s.
+
+    A template that cannot be instantiated (the import validated it, so this should not happen) gives
+    no sample rather than its placeholders.
+    """
+    if not item.is_template:
+        return item.prompt
+    try:
+        return instantiate(build_item(item.document), SAMPLE_SEED).prompt
+    except TemplateError:
+        return ""
 
 
 def course_documents(*, course_id: str) -> dict[str, Any]:
