@@ -99,6 +99,30 @@ def test_the_simulated_learnpath_runs_the_learner_loop(monkeypatch: pytest.Monke
     assert calls.count("answer") == 20
 
 
+def test_a_run_counts_the_spaced_reviews_it_served() -> None:
+    """``PracticeRun.reviews``: the items learnpath's policy served as reviews, part of ``items``; a
+    linear policy never reviews."""
+    from learnpath.engine import simulate
+
+    served: list[str] = []
+    real = simulate.suggest
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        ranked = real(*args, **kwargs)
+        if ranked:
+            served.append(str(ranked[0].kind))
+        return ranked
+
+    skills, learners = draw_learners(GRAPH, POPULATION, 1, random_state=2)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(simulate, "suggest", spy)
+        run = run_practice(GRAPH, skills, POPULATION, learners[0], LearnpathPolicy(), random_state=3)
+    assert run.reviews == served.count("review") > 0
+    assert run.reviews < run.items
+    linear = run_practice(GRAPH, skills, POPULATION, learners[0], LinearPolicy(), random_state=3)
+    assert linear.reviews == 0
+
+
 def test_streak_policy_moves_on_after_k_right_in_a_row() -> None:
     skills, learners = draw_learners(GRAPH, EXACT, 1, random_state=4)
     session, _ = StreakPolicy(k=2).start(

@@ -373,6 +373,7 @@ def summarise_practice(runs: Sequence[PracticeRun]) -> dict[str, float]:
         "items_mean": float(total.mean()),
         "items_median": float(np.median(total)),
         "practice_items_mean": float(np.mean([r.items for r in runs])),
+        "review_items_mean": float(np.mean([r.reviews for r in runs])),
         "placement_questions_mean": float(np.mean([r.placement_questions for r in runs])),
         "final_mastery_mean": float(np.mean([r.final_mastery for r in runs])),
         "retention_30d_mean": float(np.mean([r.retention_30d for r in runs])),

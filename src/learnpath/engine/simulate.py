@@ -68,6 +68,7 @@ from learnpath.engine.placement import (
     PlacementItem,
     PlacementResult,
 )
+from learnpath.engine.policy import SuggestionKind
 from learnpath.engine.served_model import PriorModel, ServedModel
 from learnpath.engine.skill_graph import SkillGraph
 
@@ -701,6 +702,7 @@ class _LoopSession:
     random_state: int
     follow_policy: bool = True
     shown: int = 0
+    reviews: int = 0
     evidence: list[Answer] = field(default_factory=list)
 
     def next_item(self, now: datetime) -> tuple[str, str] | None:
@@ -713,6 +715,7 @@ class _LoopSession:
                 return None
             top = ranked[0]
             skill_id, item_id, kind = top.skill_id, top.item_id, str(top.kind)
+            self.reviews += top.kind is SuggestionKind.REVIEW
         else:  # a fixed order with learnpath's mastery rule: the first skill not mastered yet
             skill_id = next(
                 s
@@ -780,7 +783,8 @@ class LearnpathPolicy:
 
 @dataclass(frozen=True, slots=True)
 class PracticeRun:
-    """One learner's run: items practised, placement questions, mastery at the end and 30 days later."""
+    """One learner's run: items practised (``reviews`` of them spaced reviews), placement questions, mastery
+    at the end and 30 days later."""
 
     policy: str
     learner_id: int
@@ -790,6 +794,7 @@ class PracticeRun:
     retention_30d: float
     finished: bool
     days: float
+    reviews: int = 0
 
 
 def run_practice(
@@ -838,6 +843,7 @@ def run_practice(
         retention_30d=course.learner.mean_recall(end + 30.0),
         finished=finished,
         days=end,
+        reviews=int(getattr(session, "reviews", 0)),
     )
 
 
