@@ -1,7 +1,7 @@
 """Benchmark: placement accuracy per simulated population, and adaptive vs fixed form vs random questions.
 
     .venv/bin/python benchmarks/placement_accuracy.py [--learners 200] [--learners-diagnostic 100]
-        [--learners-demo 40] [--learners-junyi 30] [--jobs 2] [--seed 2026]
+        [--learners-demo 40] [--learners-junyi 30] [--jobs 2] [--seed 2026] [--only-parameters served]
 
 Protocol (printed with the numbers):
 
@@ -13,9 +13,12 @@ Protocol (printed with the numbers):
   ahead, half gaps); learned-ahead and gaps (each half alone); noisy (every item its own slip in
   [0.15, 0.25] and guess in [0.2, 0.3]). The same seed gives every population the same learners before
   their change. The truth is the set of skills each learner knows before placement.
-- Items: 3 simulated items per skill. Placement is told either the items' true slip and guess ("true": a
-  calibrated bank) or slip 0.1 / guess 0.2 for every item ("product": what the web tells it for a new
-  course, until the course's model is refitted from its own answers; ``web.placement.course_placement``).
+- Items: 3 simulated items per skill. Placement is told the items' true slip and guess ("true": a
+  calibrated bank), slip 0.1 / guess 0.2 for every item ("product": what the web tells it for a new
+  course, until the course's model is refitted from its own answers; ``web.placement.course_placement``),
+  or each skill's slip and guess from the model `learnpath fit` fits on a first cohort's log ("served":
+  100 other learners practise through the product's loop with the prior, at most 300 items each; what
+  the web tells placement after the refit).
 - Models: placement as shipped ("leaky", ``PlacementConfig()``: a skill may be known without its
   prerequisites); for comparison on the same learners, the closed model it replaced ("closed",
   ``prerequisite_leak=0, skill_gap=0``) and the shipped one with ``skill_gap=0.05`` ("leaky+gap").
@@ -66,7 +69,11 @@ FORM_LENGTHS = (5, 10, 15, 20)
 TITLE = "Placement accuracy"
 COMMAND = ".venv/bin/python benchmarks/placement_accuracy.py"
 HEADLINE = ("default", "broken-prerequisites", "noisy")
-DIAGNOSTIC = ("learned-ahead", "gaps")
+PARAMETERS = ("true", "product", "served")
+SERVED = ("default", "broken-prerequisites")  # the rows the targets read
+DIAGNOSTIC_NAMES = ("learned-ahead", "gaps")
+HEADLINE_ORDER = {name: k for k, name in enumerate((*HEADLINE, *DIAGNOSTIC_NAMES))}
+DIAGNOSTIC = DIAGNOSTIC_NAMES
 MODELS: dict[str, dict[str, float]] = {
     "leaky": {},  # as shipped
     "closed": {"prerequisite_leak": 0.0, "skill_gap": 0.0},  # the model the leaky one replaced
@@ -75,7 +82,8 @@ MODELS: dict[str, dict[str, float]] = {
 TABLE_HEAD = (
     "| population | item parameters | model | learners | accuracy (95 % CI) | questions "
     "| known skills placed as mastered | not-known skills placed as mastered "
-    "| missing prerequisites placed as mastered | time |\n|---|---|---|---|---|---|---|---|---|---|"
+    "| missing prerequisites placed as mastered | time | commit |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -149,6 +157,7 @@ def population_run(task: tuple[str, str, str, int, int]) -> dict[str, Any]:
     )
     result["model"] = model
     result["seconds"] = time.perf_counter() - started
+    result["commit"] = machine()["commit"]
     low, high = result["accuracy_ci95"]
     print(
         f"  {name} / {parameters} / {model}: {result['accuracy_mean']:.3f} ({low:.3f} to {high:.3f}) with "
@@ -191,13 +200,13 @@ def _missing(row: dict[str, Any]) -> str:
     return f"{share:.1%} ({row['missing_placed_known']} of {row['missing_prerequisites']})"
 
 
-def _row(row: dict[str, Any]) -> str:
+def _row(row: dict[str, Any], commit: str) -> str:
     low, high = row["accuracy_ci95"]
     return (
         f"| {row['population']} | {row['parameters']} | {row['model']} | {row['learners']} | "
         f"{row['accuracy_mean']:.3f} ({low:.3f} to {high:.3f}) | {row['questions_mean']:.1f} | "
         f"{row['known_placed_known_share']:.1%} | {row['unknown_placed_known_share']:.1%} | "
-        f"{_missing(row)} | {row['seconds']:.0f} s |"
+        f"{_missing(row)} | {row['seconds']:.0f} s | {row.get('commit', commit)} |"
     )
 
 
@@ -215,7 +224,7 @@ def _find(rows: list[dict[str, Any]], population: str, parameters: str, model: s
 def verdicts(rows: list[dict[str, Any]]) -> list[str]:
     """The issue's targets, checked on the shipped model, for both kinds of item parameters."""
     out = []
-    for parameters in ("true", "product"):
+    for parameters in PARAMETERS:
         default = _find(rows, "default", parameters, "leaky")
         broken = _find(rows, "broken-prerequisites", parameters, "leaky")
         if default is not None:
@@ -247,7 +256,12 @@ def render(document: dict[str, Any]) -> str:
     diagnostic = next((r["learners"] for r in rows if r["population"] == "gaps"), 0)
     jobs = protocol["jobs"]
     compared = {r["graph"]: r["learners"] for r in results}
-    table = "\n".join(_row(r) for r in rows)
+    table = "\n".join(_row(r, protocol.get("commit", "not recorded")) for r in rows)
+    reruns = "".join(
+        f" Rows ({'; '.join(' / '.join(k) for k in rerun['rows'])}) were rerun on {rerun['date']} "
+        f"(`{COMMAND} --only-parameters {rerun['rows'][0][1]}`)."
+        for rerun in document.get("reruns", [])
+    )
     strategy_rows = []
     for r in results:
         for n in FORM_LENGTHS:
@@ -258,8 +272,8 @@ def render(document: dict[str, Any]) -> str:
     config = PlacementConfig.from_dict(protocol["config"])
     text = f"""`{COMMAND} --learners {learners} --learners-diagnostic {diagnostic} \
 --learners-demo {compared.get("demo", 0)} --learners-junyi {compared.get("junyi", 0)} --jobs {jobs}` \
-({info["date"]}; {info["machine"]}; Python {info["python"]}; {elapsed / 60:.0f} min \
-with {jobs} worker processes)
+({info["date"]}; commit {info.get("commit", "not recorded")}; {info["machine"]}; Python {info["python"]}; \
+{elapsed / 60:.0f} min with {jobs} worker processes).{reruns}
 
 Synthetic learners (``engine.simulate``, BKT population fitted from ASSISTments 2009) take an adaptive
 placement (cap {CAP}) on the 248-skill Junyi arithmetic prerequisite graph. Populations (docs/placement.md
@@ -268,8 +282,10 @@ skills lack a prerequisite (half learned ahead of it, half gaps below known skil
 **learned-ahead** and **gaps** alone; **noisy**, where every item has its own slip (0.15-0.25) and guess
 (0.2-0.3). Three simulated items per skill. Item parameters: **true** tells placement each item's real
 slip and guess (a calibrated bank); **product** tells it slip 0.1 / guess 0.2 for every item, as the web
-does for a new course until its model is refitted from the course's own answers (then each skill gets the
-fitted BKT slip and guess). Model: **leaky** is placement as shipped (prerequisite leak
+does for a new course until its model is refitted from the course's own answers; **served** tells it each
+skill's slip and guess from the model `learnpath fit` fitted on a first cohort's log (100 other learners
+practising through the product's loop with the prior, at most 300 items each), as the web does after the
+refit. Model: **leaky** is placement as shipped (prerequisite leak
 {config.prerequisite_leak}, skill gap {config.skill_gap}); **closed** is the model it replaced (every
 state closed under prerequisites), on the
 same learners; **leaky+gap** adds a 5 % chance that a skill a learner is far enough along to know is
@@ -278,7 +294,7 @@ Accuracy: share of skills where P(known) >= 0.5 matches the truth, mean over lea
 95 % confidence interval (Student's t). Missing prerequisites: skills a learner does not know under a skill
 they know; "placed as mastered" = P(known) >= 0.85, which `seed_progress` marks mastered: the share of
 known skills placed so is what placement saves, that of not-known skills what it risks.
-`learnpath simulate placement --populations NAME [--item-parameters product]` runs one row.
+`learnpath simulate placement --populations NAME [--item-parameters product|served]` runs one row.
 
 {TABLE_HEAD}
 {table}
@@ -302,6 +318,33 @@ measures how rarely, not how well. Plot: `docs/img/placement_accuracy.png`; resu
     return text
 
 
+def rerun_rows(
+    args: argparse.Namespace, info: dict[str, Any], tasks: list[tuple[str, str, str, int, int]]
+) -> int:
+    """Run ``tasks`` only and put their rows in place of the same rows of the stored results (each row
+    keeps the commit it ran on); the section is rendered from the merged results."""
+    path = RESULTS / "placement_accuracy.json"
+    if not path.exists():
+        print(f"  {path} is absent: run the whole benchmark first")
+        return 1
+    document = json.loads(path.read_text(encoding="utf-8"))
+    with ProcessPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
+        rows = list(pool.map(population_run, tasks))
+    key = {(r["population"], r["parameters"], r["model"]): r for r in rows}
+    kept = [r for r in document["populations"] if (r["population"], r["parameters"], r["model"]) not in key]
+    document["populations"] = sorted(
+        kept + rows, key=lambda r: (r["model"] != "leaky", HEADLINE_ORDER.get(r["population"], 9))
+    )
+    document.setdefault("reruns", []).append(
+        {"date": info["date"], "commit": info["commit"], "rows": [list(k) for k in key]}
+    )
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    text = render(document)
+    write_section(TITLE, text)
+    print(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=200, help="per headline population and row")
@@ -312,6 +355,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--render", action="store_true", help="only rewrite the section from benchmarks/results (no runs)"
+    )
+    parser.add_argument(
+        "--only-parameters",
+        choices=PARAMETERS,
+        help="run only the shipped model's rows with these item parameters and replace them in the results",
     )
     args = parser.parse_args(argv)
     if args.render:
@@ -331,8 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     tasks: list[tuple[str, str, str, int, int]] = []
     for name in HEADLINE:
-        for parameters in ("true", "product"):
-            tasks.append((name, parameters, "leaky", args.learners, args.seed))
+        for parameters in PARAMETERS:
+            if parameters != "served" or name in SERVED:
+                tasks.append((name, parameters, "leaky", args.learners, args.seed))
     for name in ("default", "broken-prerequisites"):
         tasks.append((name, "true", "closed", args.learners, args.seed))
         tasks.append((name, "true", "leaky+gap", args.learners_diagnostic, args.seed))
@@ -340,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
         tasks.append((name, "true", "leaky", args.learners_diagnostic, args.seed))
         tasks.append((name, "true", "closed", args.learners_diagnostic, args.seed))
     tasks = [t for t in tasks if t[3] > 0]
+    if args.only_parameters:
+        return rerun_rows(args, info, [t for t in tasks if t[1] == args.only_parameters and t[2] == "leaky"])
     with ProcessPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
         compared = [
             pool.submit(strategies, name, n, args.seed)

@@ -125,3 +125,28 @@ def test_fit_writes_a_population_the_simulator_reads(
     population = load_population(out)
     assert "fold 1" in population.source
     assert json.loads(out.read_text())["model"] == "Population"
+
+
+def test_placement_with_the_served_models_item_parameters() -> None:
+    """``served``: placement is told each skill's slip and guess from the model fitted on a first
+    cohort's log, as the web's placement is after a refit; unknown parameters are refused."""
+    from learnpath.cli.simulate import demo_graph, placement_experiment, simulated_placement_items
+    from learnpath.engine.served_model import answer_noise
+    from learnpath.engine.simulate import draw_learners, served_model
+
+    graph, population = demo_graph(), load_population()
+    result = placement_experiment(
+        graph, population, learners=2, seed=5, questions=3, parameters="served", cohort=6
+    )
+    assert result["parameters"] == "served"
+    assert result["served"]["cohort"] == 6
+    assert result["served"]["model"] in ("fit-1", "prior")
+    skills, _ = draw_learners(graph, population, 2, random_state=5)
+    model, _outcome = served_model(graph, skills, population, learners=6, random_state=5 + 100_000)
+    items = simulated_placement_items(skills, parameters="product", model=model)
+    for item in items:
+        slip, guess = answer_noise(model, item.skill_id)
+        assert item.p_slip == pytest.approx(min(slip, 0.45))
+        assert item.p_guess == pytest.approx(min(guess, 0.45))
+    with pytest.raises(ValueError, match="parameters must be one of"):
+        placement_experiment(graph, population, learners=1, seed=5, parameters="guessed")

@@ -227,6 +227,10 @@ def placement_items(graph: SkillGraph, skills: SkillParameters) -> tuple[Placeme
     )
 
 
+COHORT = 100
+"""Learners of the first cohort whose log the served model is fitted on (``simulate.served_model``)."""
+ITEM_PARAMETERS = ("true", "product", "served")
+"""What placement is told of the items in a simulation (``placement_experiment``)."""
 PRODUCT_SLIP = 0.1
 PRODUCT_GUESS = 0.2
 """What the web tells placement for every item of a new course, until the course's model is refitted from
@@ -280,16 +284,29 @@ def placement_experiment(
     parameters: str = "true",
     config: PlacementConfig | None = None,
     progress: Any = None,
+    cohort: int = COHORT,
 ) -> dict[str, Any]:
     """Adaptive placement of ``learners`` simulated learners of ``population``; the numbers both
     ``learnpath simulate placement`` and ``benchmarks/placement_accuracy.py`` report.
 
     Learners and course come from ``draw_learners(graph, population, learners, random_state=seed)``;
     learner k answers with a generator seeded ``seed + 1000 + k`` and the placement is seeded ``seed + k``.
+    ``parameters``: ``"true"`` (each item's real slip and guess), ``"product"`` (a new course's 0.1 / 0.2)
+    or ``"served"`` (what the product tells placement once the course's model is refitted: the slip and
+    guess of the model ``simulate.served_model`` fits on a first cohort of ``cohort`` other learners).
     """
+    if parameters not in ITEM_PARAMETERS:
+        raise ValueError(f"parameters must be one of {', '.join(ITEM_PARAMETERS)}, got {parameters!r}")
     skills, drawn = draw_learners(graph, population, learners, random_state=seed)
     config = config if config is not None else PlacementConfig(max_questions=questions)
-    placement = Placement(graph, simulated_placement_items(skills, parameters=parameters), config)
+    served: dict[str, Any] = {}
+    if parameters == "served":
+        model, outcome = served_model(graph, skills, population, learners=cohort, random_state=seed + 100_000)
+        items = simulated_placement_items(skills, parameters="product", model=model)
+        served = {"model": model.version, "cohort": cohort, "reason": outcome.reason}
+    else:
+        items = simulated_placement_items(skills, parameters=parameters)
+    placement = Placement(graph, items, config)
     accuracy, asked, missing, placed = [], [], 0, 0
     with_missing, known, known_placed, unknown, unknown_placed = 0, 0, 0, 0, 0
     for k, learner in enumerate(drawn):
@@ -325,6 +342,7 @@ def placement_experiment(
         # what placement saves (known skills skipped) and what it risks (unknown skills skipped)
         "known_placed_known_share": known_placed / known if known else None,
         "unknown_placed_known_share": unknown_placed / unknown if unknown else None,
+        **({"served": served} if served else {}),
     }
 
 
@@ -437,9 +455,10 @@ def register(subparsers: Any) -> None:
             )
             sub.add_argument(
                 "--item-parameters",
-                choices=("true", "product"),
+                choices=ITEM_PARAMETERS,
                 default="true",
-                help="tell placement the items' true slip and guess or a new course's 0.1 / 0.2",
+                help="tell placement the items' true slip and guess, a new course's 0.1 / 0.2, or the "
+                "slip and guess of the model fitted on a first cohort's log (served)",
             )
             sub.add_argument(
                 "--prerequisite-leak",
@@ -524,10 +543,16 @@ def run_placement_command(args: argparse.Namespace) -> int:
     )
     if args.item_parameters == "true":
         print("  placement told each item's true slip and guess (a calibrated bank);")
-    else:
+    elif args.item_parameters == "product":
         print(
             f"  placement told slip {PRODUCT_SLIP} / guess {PRODUCT_GUESS} for every item, as the web does"
             " for a new course;"
+        )
+    else:
+        print(
+            "  placement told each skill's slip and guess from the model `learnpath fit` fits on a first "
+            f"cohort's log ({COHORT} other learners practising with the prior), as the web does after a "
+            "refit;"
         )
     print(
         f"  prerequisite leak {config.prerequisite_leak}, skill gap {config.skill_gap}; 95 % CI: Student's t"
@@ -551,10 +576,6 @@ def run_placement_command(args: argparse.Namespace) -> int:
         print(f"  {name}: {placement_line(result)}")
     print(placement_line(results[0]))
     return 0
-
-
-COHORT = 100
-"""Learners of the first cohort whose log the served model is fitted on (``simulate.served_model``)."""
 
 
 def practice_experiment(
