@@ -327,6 +327,18 @@ def course(organisation: Organisation) -> str:
 
 
 @pytest.fixture
+def klass(teacher: User, learner: User, course: str) -> Any:
+    """A class "7B maths" of ``teacher`` with ``learner`` in it, using ``course`` (a ``ClassInfo``)."""
+    from learnpath.web.accounts import api as accounts_api
+    from learnpath.web.coaching import services as coaching_services
+
+    info = coaching_services.class_create(teacher=teacher, name="7B maths")
+    accounts_api.class_learner_add(class_id=info.id, learner_id=learner.pk, actor=teacher)
+    coaching_services.class_course_attach(class_id=info.id, course_id=course, actor=teacher)
+    return info
+
+
+@pytest.fixture
 def global_course(db: None) -> str:
     """A global course (no organisation): every signed-in person sees it."""
     return curriculum_api.course_import(pack=fraction_pack(course_id="fractions-for-all")).course_id

@@ -19,14 +19,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture
-def klass(teacher: User, learner: User, course: str) -> accounts_api.ClassInfo:
-    info = coaching_services.class_create(teacher=teacher, name="7B maths")
-    accounts_api.class_learner_add(class_id=info.id, learner_id=learner.pk, actor=teacher)
-    coaching_services.class_course_attach(class_id=info.id, course_id=course, actor=teacher)
-    return info
-
-
-@pytest.fixture
 def other_teacher(make_user: Callable[..., User], organisation: Organisation) -> User:
     teacher = make_user("tina", Role.TEACHER, organisation)
     coaching_services.class_create(teacher=teacher, name="Another class")

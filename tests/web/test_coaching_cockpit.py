@@ -48,14 +48,6 @@ def answer(learner: User, course: str, *, right: bool, key: str, now: datetime) 
     )
 
 
-@pytest.fixture
-def klass(teacher: User, learner: User, course: str) -> accounts_api.ClassInfo:
-    info = services.class_create(teacher=teacher, name="7B maths")
-    accounts_api.class_learner_add(class_id=info.id, learner_id=learner.pk, actor=teacher)
-    services.class_course_attach(class_id=info.id, course_id=course, actor=teacher)
-    return info
-
-
 def test_repeated_errors_are_flagged_with_evidence_and_an_action(
     klass: accounts_api.ClassInfo, learner: User, course: str
 ) -> None:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnpath.web.agency import selectors, services
+from learnpath.web.agency import evidence, selectors, services
+from learnpath.web.agency.evidence import Evidence
 from learnpath.web.agency.selectors import GoalView, Work
 from learnpath.web.agency.services import AgencyError
 from learnpath.web.learning import api as learning_api
 
 __all__ = [
     "AgencyError",
+    "Evidence",
     "GoalView",
     "Work",
     "feedback_add",
     "feedback_for",
     "learner_work",
     "mastered_skills",
+    "readable_events",
 ]
 
 
@@ -52,3 +55,9 @@ def feedback_add(*, learner_id: int, author: Any, target_type: str, target_id: s
     services.feedback_add(
         learner_id=learner_id, author=author, target_type=target_type, target_id=target_id, body=body
     )
+
+
+def readable_events(*, course_id: str, events: list[Any]) -> list[Evidence]:
+    """A course's events (``learning.api.recent_events`` rows) as people read them: the question's prompt
+    of the variant seen and the chosen choices' texts, never internal ids; one query for all the rows."""
+    return evidence.readable(course_id, events)

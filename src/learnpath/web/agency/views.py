@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from learnpath.web.accounts import api as accounts_api
 from learnpath.web.agency import access, selectors, services
+from learnpath.web.agency import evidence as evidence_api
 from learnpath.web.agency.api import learner_work, mastered_skills
 from learnpath.web.agency.models import FeedbackTarget, SubmissionKind
 from learnpath.web.agency.uploads import MAX_FILE_BYTES, UploadRejected, file_check
@@ -141,7 +143,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Added to your portfolio.")
         return redirect("agency:portfolio")
     rows = learning_api.skill_progress_rows(learner_ids=[learner_id], course_id=None)
-    mastered_by_course: dict[str, list[object]] = defaultdict(list)
+    mastered_by_course: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         if row.mastered:
             mastered_by_course[row.course_id].append(row)
@@ -151,13 +153,20 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         recent = learning_api.recent_events(learner_ids=[learner_id], course_id=course_id, per_learner=200)
         events = recent.get(learner_id, [])
         skill_names = dict(names.get(course_id, []))
-        for row in course_rows:
-            shown = [
+        shown_by_skill = {
+            row.skill_id: [
                 e
                 for e in events
                 if e.kind == "answer" and e.verdict == "correct" and row.skill_id in e.skill_ids
-            ]
-            evidence.append((skill_names.get(row.skill_id, row.skill_id), row, shown[:3]))
+            ][:3]
+            for row in course_rows
+        }
+        # One look-up of the item texts for the whole course, however many answers are shown.
+        shown_events = {e.id: e for shown in shown_by_skill.values() for e in shown}
+        readable = {ev.event.id: ev for ev in evidence_api.readable(course_id, list(shown_events.values()))}
+        for row in course_rows:
+            shown = [readable[e.id] for e in shown_by_skill[row.skill_id]]
+            evidence.append((skill_names.get(row.skill_id, row.skill_id), row, shown))
     return render(
         request,
         "agency/portfolio.html",
@@ -250,7 +259,7 @@ def projects(request: HttpRequest) -> HttpResponse:
     entries = _my_projects(learner_id)
     if request.method == "POST":
         board_id = request.POST.get("board", "")
-        entry = next((e for e in entries if str(e["board"].pk) == board_id), None)  # type: ignore[attr-defined]
+        entry = next((e for e in entries if str(e["board"].pk) == board_id), None)
         if entry is None:
             raise Http404("No such project board.")
         try:
@@ -276,9 +285,37 @@ def feedback(request: HttpRequest) -> HttpResponse:
     rows = [row for rows in selectors.feedback_by_target(learner_id=learner_id).values() for row in rows]
     rows.sort(key=lambda r: r.created_at, reverse=True)
     labels = dict(FeedbackTarget.choices)
+    attempts = _attempts(learner_id, {r.target_id for r in rows if r.target_type == FeedbackTarget.ATTEMPT})
     return render(
-        request, "agency/feedback.html", {"rows": [(r, labels.get(r.target_type, "")) for r in rows]}
+        request,
+        "agency/feedback.html",
+        {
+            "rows": [
+                (
+                    r,
+                    labels.get(r.target_type, ""),
+                    attempts.get(r.target_id) if r.target_type == "attempt" else None,
+                )
+                for r in rows
+            ]
+        },
     )
+
+
+def _attempts(learner_id: int, event_ids: set[str]) -> dict[str, evidence_api.Evidence]:
+    """The attempts with these event ids, readable, from the learner's latest answers in each course they
+    practise (teachers comment on those: ``coaching.views.learner_feedback``); one look-up per course."""
+    if not event_ids:
+        return {}
+    course_ids = sorted(
+        {row.course_id for row in learning_api.skill_progress_rows(learner_ids=[learner_id], course_id=None)}
+    )
+    out = {}
+    for course_id in course_ids:
+        recent = learning_api.recent_events(learner_ids=[learner_id], course_id=course_id, per_learner=200)
+        events = [e for e in recent.get(learner_id, []) if str(e.id) in event_ids]
+        out.update({str(ev.event.id): ev for ev in evidence_api.readable(course_id, events)})
+    return out
 
 
 @login_required

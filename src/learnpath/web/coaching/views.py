@@ -209,6 +209,7 @@ def learner_detail(request: HttpRequest, class_id: int, learner_id: int) -> Http
         "courses": courses,
         "course_id": course_id,
     }
+    attempt_feedback = agency_api.feedback_for(learner_id=learner_id, target_type="attempt")
     if course_id is not None:
         names = dict(selectors.course_skills(course_id=course_id))
         history = learning_api.mastery_history(learner_id=learner_id, course_id=course_id)
@@ -220,14 +221,31 @@ def learner_detail(request: HttpRequest, class_id: int, learner_id: int) -> Http
                 for skill, points in history.items()
             ],
             events=[
-                (event, [names.get(s, s) for s in event.skill_ids]) for event in events.get(learner_id, [])
+                (
+                    ev,
+                    [names.get(s, s) for s in ev.event.skill_ids],
+                    attempt_feedback.get(str(ev.event.id), []),
+                )
+                for ev in agency_api.readable_events(course_id=course_id, events=events.get(learner_id, []))
             ],
             skills=list(names.items()),
         )
+    interventions = selectors.learner_interventions(class_id=class_id, learner_id=learner_id)
+    skill_names = {
+        course: dict(selectors.course_skills(course_id=course))
+        for course in {i.course_id for i in interventions if i.skill_id}
+    }
     context.update(
         work=agency_api.learner_work(learner_id=learner_id),
-        attempt_feedback=agency_api.feedback_for(learner_id=learner_id, target_type="attempt"),
-        interventions=selectors.learner_interventions(class_id=class_id, learner_id=learner_id),
+        interventions=[
+            (
+                i,
+                skill_names.get(i.course_id, {}).get(i.skill_id, "a skill no longer in the course")
+                if i.skill_id
+                else "",
+            )
+            for i in interventions
+        ],
         kinds=InterventionKind.choices,
     )
     return render(request, "coaching/learner.html", context)
@@ -409,9 +427,13 @@ def my_plan(request: HttpRequest) -> HttpResponse:
         raise Http404("Plans are for learners.")
     plan = coaching_api.learner_plan(learner_id=request.user.pk)
     names: dict[str, dict[str, str]] = {}
+    titles: dict[str, str] = {}
     rows = []
     for entry in plan:
         if entry.course_id not in names:
             names[entry.course_id] = dict(selectors.course_skills(course_id=entry.course_id))
-        rows.append((entry, names[entry.course_id].get(entry.skill_id, entry.skill_id)))
+            info = curriculum_api.course_info(course_id=entry.course_id)
+            titles[entry.course_id] = info.title if info is not None else "a course no longer offered"
+        name = names[entry.course_id].get(entry.skill_id, "a skill no longer in the course")
+        rows.append((entry, name, titles[entry.course_id]))
     return render(request, "coaching/plan.html", {"rows": rows, "now": timezone.now()})

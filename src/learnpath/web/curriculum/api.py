@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from learnpath.content.model import Pack
+from learnpath.content.build import build_item
+from learnpath.content.model import Item as ContentItem
+from learnpath.content.model import Pack, Step
+from learnpath.content.templates import TemplateError, instantiate, placeholders, substitute
 from learnpath.web.curriculum import access, selectors, services
 from learnpath.web.curriculum.models import Course, Item, Skill
 from learnpath.web.curriculum.services import CourseImportError, ImportResult
@@ -15,6 +19,7 @@ __all__ = [
     "CourseInfo",
     "CourseNotFound",
     "ImportResult",
+    "ItemText",
     "course_ids",
     "course_import",
     "course_info",
@@ -23,6 +28,7 @@ __all__ = [
     "course_skill_prerequisites",
     "courses_visible",
     "item_document",
+    "item_texts",
 ]
 
 
@@ -105,6 +111,112 @@ def item_document(*, course_id: str, item_id: str) -> dict[str, Any] | None:
     """An item's document (retired items included, so history stays readable), or None."""
     item = Item.objects.filter(course__slug=course_id, slug=item_id).only("document").first()
     return dict(item.document) if item is not None else None
+
+
+@dataclass(frozen=True)
+class ItemText:
+    """What a learner read of an item: the prompt of the variant they saw, each part's prompt and the text
+    of each choice (authored markdown and maths; render them with the ``course_markdown`` filters)."""
+
+    prompt: str
+    #: The prompt of each part by step id ("" is the item itself; steps and scaffolds by their ids).
+    parts: dict[str, str] = field(default_factory=dict)
+    #: ``{step id: {choice id: choice text}}`` for the parts with choices.
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The item is gone from the course's current version (kept for history).
+    retired: bool = False
+    #: A template item asked for without its seed: its placeholders read "…".
+    variant_unknown: bool = False
+
+    def choice_texts(self, step_id: str, response_text: str) -> list[str] | None:
+        """The texts of the choices in a recorded response ("b" or "a, c"), or None if the part has no
+        choices or the response names one it does not have (then the response is what was typed)."""
+        choices = self.choices.get(step_id or "")
+        if not choices or not response_text:
+            return None
+        ids = [part.strip() for part in response_text.split(",")]
+        if not all(choice in choices for choice in ids):
+            return None
+        return [choices[choice] for choice in ids]
+
+
+def _unknown_variant(document: dict[str, Any]) -> dict[str, Any]:
+    """A template's document with every placeholder shown as "…" (the variant seen is not known)."""
+
+    def blank(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return substitute(value, dict.fromkeys(placeholders(value), "…"))
+            except TemplateError:
+                return value
+        if isinstance(value, dict):
+            return {key: blank(inner) for key, inner in value.items()}
+        if isinstance(value, list):
+            return [blank(inner) for inner in value]
+        return value
+
+    kept = {k: v for k, v in document.items() if k not in ("params", "constraints", "computed")}
+    return {k: v if k in ("id", "type", "skills") else blank(v) for k, v in kept.items()}
+
+
+def _item_text(item: ContentItem, retired: bool, variant_unknown: bool) -> ItemText:
+    parts: dict[str, str] = {}
+    choices: dict[str, dict[str, str]] = {}
+
+    def add(step: Step, step_id: str) -> None:
+        parts[step_id] = step.prompt
+        if step.choices:
+            choices[step_id] = {choice.id: choice.text for choice in step.choices}
+        for scaffold in step.scaffolds:
+            add(scaffold, scaffold.id)
+
+    add(item.main, "")
+    for step in item.steps:
+        add(step, step.id)
+    return ItemText(
+        prompt=item.prompt, parts=parts, choices=choices, retired=retired, variant_unknown=variant_unknown
+    )
+
+
+def item_texts(
+    *, course_id: str, items: Iterable[tuple[str, int | None]]
+) -> dict[tuple[str, int | None], ItemText]:
+    """The texts learners read of these ``(item id, seed)`` pairs, in one query however many pairs.
+
+    A template item gives the variant of that seed (``content.templates.instantiate``, as practice showed
+    it); with no seed its placeholders read "…". Retired items are included (so history stays readable);
+    a pair whose item the course never had (or cannot be read) is absent: show it as a question no longer
+    in the course.
+    """
+    wanted = set(items)
+    slugs = {item_id for item_id, _seed in wanted if item_id}
+    if not slugs:
+        return {}
+    rows = Item.objects.filter(course__slug=course_id, slug__in=slugs).values_list(
+        "slug", "document", "retired"
+    )
+    built: dict[str, tuple[ContentItem, bool]] = {}
+    for slug, document, retired in rows:
+        try:
+            built[slug] = (build_item(dict(document)), bool(retired))
+        except (KeyError, TypeError, ValueError):  # a document the current code cannot read
+            continue
+    out: dict[tuple[str, int | None], ItemText] = {}
+    for item_id, seed in wanted:
+        if item_id not in built:
+            continue
+        item, retired = built[item_id]
+        try:
+            if not item.is_template:
+                concrete = item
+            elif seed is None:
+                concrete = build_item(_unknown_variant(dict(item.document)))
+            else:
+                concrete = instantiate(item, int(seed))
+        except (KeyError, TypeError, ValueError):  # TemplateError is a ValueError
+            continue
+        out[(item_id, seed)] = _item_text(concrete, retired, item.is_template and seed is None)
+    return out
 
 
 def course_organisation_set(*, course_id: str, organisation_id: int | None, actor: Any = None) -> None:

@@ -190,6 +190,7 @@ class EventRow:
     verdict: str
     response_text: str
     occurred_at: datetime
+    seed: int | None = None  # the variant of a parametric item the learner saw
 
 
 def _item_skills(course_id: str) -> dict[str, tuple[str, ...]]:
@@ -221,6 +222,7 @@ EVENT_ROW_FIELDS = (
     "verdict",
     "result",
     "occurred_at",
+    "seed",
 )
 
 
@@ -269,11 +271,11 @@ def recent_events(
     )
     item_skills = _item_skills(course_id)
     out: dict[int, list[EventRow]] = {}
-    for event_id, learner, kind, item_id, step_id, skill_id, verdict, result, occurred_at in rows:
+    for event_id, learner, kind, item_id, step_id, skill_id, verdict, result, occurred_at, seed in rows:
         skills = (skill_id,) if skill_id else item_skills.get(item_id, ())
         response = str((result or {}).get("response_text", ""))[:200]
         out.setdefault(learner, []).append(
-            EventRow(event_id, learner, kind, item_id, step_id, skills, verdict, response, occurred_at)
+            EventRow(event_id, learner, kind, item_id, step_id, skills, verdict, response, occurred_at, seed)
         )
     return out
 
