@@ -228,10 +228,21 @@ def _check_expression(step: Step, response: str) -> Verdict:
     return _judged(verdict, normalized)
 
 
+#: Marks a sentence may end with; "Carrying!" and "carrying." mean "carrying".
+TRAILING_PUNCTUATION = ".,!?;:"
+
+
+def text_answer_key(text: str, *, case_sensitive: bool = False) -> str:
+    """A free-text answer as it is compared: ``normalize_text`` (case, spaces, width, invisible characters),
+    then without the punctuation it ends with. An answer that is punctuation alone keeps it."""
+    normalized = normalize_text(text, case_sensitive=case_sensitive)
+    return normalized.rstrip(TRAILING_PUNCTUATION + " ") or normalized
+
+
 def _check_short_text(step: Step, response: str) -> Verdict:
-    given = normalize_text(response, case_sensitive=step.case_sensitive)
+    given = text_answer_key(response, case_sensitive=step.case_sensitive)
     accepted = {
-        normalize_text(str(text), case_sensitive=step.case_sensitive)
+        text_answer_key(str(text), case_sensitive=step.case_sensitive)
         for text in (step.answer, *step.alternatives)
     }
     return _judged(given in accepted, given)

@@ -7,7 +7,9 @@ is recorded once. Actions redirect back to the practice page, which shows the fe
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -16,11 +18,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from learnpath.engine.learner_loop import MAIN_PART
+from learnpath.content.limits import MAX_MATH_RESPONSE_CHARS, MAX_TEXT_RESPONSE_CHARS
+from learnpath.content.model import Item, Step
+from learnpath.content.numeric import UnreadableNumber, number_value
+from learnpath.engine.learner_loop import MAIN_PART, LastAnswer
 from learnpath.web.learning import selectors, services
 from learnpath.web.learning.clock import now as clock_now
 from learnpath.web.learning.course_model import CourseModel
 from learnpath.web.learning.errors import LearningError
+from learnpath.web.learning.models import Event, EventKind
 from learnpath.web.learning.store import LearnerState, state_load
 
 CONFIDENCE = (("low", "Not sure"), ("medium", "Fairly sure"), ("high", "Very sure"))
@@ -62,17 +68,156 @@ def course_home(request: HttpRequest, course_id: str) -> HttpResponse:
     return render(request, "learning/home.html", context)
 
 
+# A minus sign before a number or a bracket, or the word: the question may have a negative answer.
+_NEGATIVES = re.compile(r"[-\u2212]\s*[\d(]|negative|minus", re.IGNORECASE)
+# A fraction in the question: the learner may need "/".
+_FRACTIONS = re.compile(r"\d\s*/\s*\d|\\frac|\\dfrac|fraction", re.IGNORECASE)
+#: The query a page gets right after an answer: only then does the feedback take the focus.
+ANSWERED = "answered"
+TEMPLATE_SAMPLES = 8
+"""Variants of a template item read to decide its skill's keyboard (``_skill_keyboard``)."""
+_SKILL_KEYBOARDS: dict[tuple[str, str, str], str] = {}
+
+
+def _answer_keyboard(step: Step) -> str:
+    """The keyboard one numeric answer can be typed on: ``numeric`` (digits) for a whole number of zero
+    or more, ``decimal`` (digits and a point) for another number of zero or more, ``""`` (the full
+    keyboard) for a fraction, a negative number, a unit or anything unreadable."""
+    if step.unit_required or "/" in str(step.answer):
+        return ""
+    try:
+        value = number_value(step.answer)
+    except UnreadableNumber:
+        return ""
+    if value < 0:
+        return ""
+    whole = value.denominator == 1 and not step.tolerance and not step.relative_tolerance
+    return "numeric" if whole else "decimal"
+
+
+def _numeric_steps(item: Item) -> list[Step]:
+    steps = [item.main, *item.steps, *(s for step in item.steps for s in step.scaffolds)]
+    return [step for step in steps if step.type == "numeric"]
+
+
+def _skill_keyboard(model: CourseModel, skill_id: str) -> str:
+    """The keyboard for every numeric answer of a skill: the widest any of its items needs (template
+    items through ``TEMPLATE_SAMPLES`` variants). Decided per skill, not per question, so that the
+    keyboard never gives one question's answer away (a whole number, its sign, a fraction)."""
+    key = (model.course_id, model.checksum, skill_id)
+    found = _SKILL_KEYBOARDS.get(key)
+    if found is None:
+        kinds = set()
+        for item_id in model.skill_items.get(skill_id, ()):
+            seeds = range(TEMPLATE_SAMPLES) if model.items[item_id].is_template else (0,)
+            for seed in seeds:
+                try:
+                    shown = selectors.variant(model, item_id, seed)
+                except ValueError:
+                    kinds.add("")
+                    continue
+                kinds.update(_answer_keyboard(step) for step in _numeric_steps(shown))
+        found = "" if "" in kinds else "decimal" if "decimal" in kinds else "numeric"
+        _SKILL_KEYBOARDS[key] = found
+    return found
+
+
+def _keyboard(step: Step, question: str, skill_keyboard: str) -> str:
+    """The ``inputmode`` of an answer box: the skill's keyboard for a numeric answer (``_skill_keyboard``),
+    the full keyboard for text, for an answer with a unit, and when the question itself shows a minus
+    sign or a fraction (phone number pads have no "-" or "/")."""
+    if step.type != "numeric" or step.unit_required:
+        return ""
+    if _NEGATIVES.search(question) or _FRACTIONS.search(question):
+        return ""
+    return skill_keyboard
+
+
+def _step_of(item: Item, step_id: str) -> Step | None:
+    if step_id == MAIN_PART:
+        return item.main
+    try:
+        return item.find_step(step_id)
+    except KeyError:
+        return None
+
+
+def _answer_form(
+    step: Step,
+    question: str,
+    kept: tuple[str, Sequence[str]] | None,
+    skill_keyboard: str,
+    step_id: str | None = None,
+) -> dict[str, Any]:
+    """What the answer form of ``step`` needs beyond the step: its keyboard, its limit (the checker's),
+    and the learner's previous response to show again (``kept``: step id and response; the main part's
+    step id is ``MAIN_PART``, given as ``step_id``)."""
+    step_id = step.id if step_id is None else step_id
+    values = list(kept[1]) if kept is not None and kept[0] == step_id else []
+    return {
+        "inputmode": _keyboard(step, question, skill_keyboard),
+        "maxlength": MAX_TEXT_RESPONSE_CHARS if step.type == "short_text" else MAX_MATH_RESPONSE_CHARS,
+        "kept": values,
+        "kept_text": values[0] if values else "",
+    }
+
+
+def _as_values(response: Any) -> list[str]:
+    if response is None:
+        return []
+    if isinstance(response, str):
+        return [response]
+    return [str(part) for part in response]
+
+
+def _last_wrong_response(
+    learner_id: int, course_id: str, item_id: str, seed: int | None, last: LastAnswer | None
+) -> tuple[str, list[str]] | None:
+    """The response of the latest answer when it was not right, whole (the log keeps it; the state keeps
+    only a short copy for the feedback line)."""
+    if last is None or last.status == "correct":
+        return None
+    row = (
+        Event.objects.filter(learner_id=learner_id, course_id=course_id, kind=EventKind.ANSWER)
+        .order_by("-id")
+        .values_list("item_id", "seed", "step_id", "response")
+        .first()
+    )
+    if row is not None and (row[0], row[1], row[2]) == (item_id, seed, last.step_id):
+        return last.step_id, _as_values(row[3])
+    return last.step_id, [last.response]
+
+
+def _chosen_texts(step: Step | None, response: str) -> list[str]:
+    """The text of each chosen option of a choice step, in the order the options are shown."""
+    if step is None or step.type not in ("single_choice", "multiple_choice"):
+        return []
+    chosen = {part.strip().casefold() for part in response.replace(",", " ").split()}
+    return [choice.text for choice in step.choices if choice.id.casefold() in chosen]
+
+
 def _practice_context(
-    request: HttpRequest, model: CourseModel, state: LearnerState, course_id: str
+    request: HttpRequest,
+    model: CourseModel,
+    state: LearnerState,
+    course_id: str,
+    kept: tuple[str, Sequence[str]] | None = None,
 ) -> dict[str, Any] | None:
+    """The practice page's context; ``kept`` (step id, response) is a refused response to show again,
+    otherwise the last answer's response is shown again when it was wrong."""
     attempt = state.state.question
     if attempt is None:
         return None
     item = selectors.variant(model, attempt.item_id, attempt.seed)
     hints = attempt.hints
     current = attempt.current_step()
+    if kept is None and not attempt.finished:
+        kept = _last_wrong_response(request.user.pk, course_id, attempt.item_id, attempt.seed, attempt.last)
+    keyboards = {_skill_keyboard(model, skill) for skill in item.skills}
+    keyboard = "" if "" in keyboards else "decimal" if "decimal" in keyboards else "numeric"
     parts = []
     for step in item.steps:
+        question = f"{item.prompt}\n{step.prompt}"
         parts.append(
             {
                 "step": step,
@@ -80,11 +225,18 @@ def _practice_context(
                 "current": step.id == current and not attempt.finished,
                 "hints": step.hints[: hints.get(step.id, 0)],
                 "more_hints": hints.get(step.id, 0) < len(step.hints),
+                "form": _answer_form(step, question, kept, keyboard),
                 "scaffolds": [
-                    {"step": s, "solved": s.id in attempt.scaffolds_solved} for s in step.scaffolds
+                    {
+                        "step": s,
+                        "solved": s.id in attempt.scaffolds_solved,
+                        "form": _answer_form(s, f"{question}\n{s.prompt}", kept, keyboard),
+                    }
+                    for s in step.scaffolds
                 ],
             }
         )
+    last = attempt.last
     open_resource = request.GET.get("open", "")
     return {
         "model": model,
@@ -95,7 +247,10 @@ def _practice_context(
         "parts": parts,
         "main_hints": item.main.hints[: hints.get(MAIN_PART, 0)],
         "more_main_hints": hints.get(MAIN_PART, 0) < len(item.main.hints),
-        "last": attempt.last,
+        "main_form": _answer_form(item.main, item.prompt, kept, keyboard, MAIN_PART),
+        "last": last,
+        "last_choices": _chosen_texts(_step_of(item, last.step_id), last.response) if last else [],
+        "focus_feedback": ANSWERED in request.GET,
         "messages_for_learner": list(attempt.messages),
         "finished": attempt.finished,
         "show_solution": bool(item.solution) and (attempt.finished or attempt.solution),
@@ -121,18 +276,34 @@ def practice(request: HttpRequest, course_id: str) -> HttpResponse:
     return render(request, "learning/practice.html", context)
 
 
-def _refused(request: HttpRequest, course_id: str, error: LearningError) -> HttpResponse:
-    """Draw the practice page again with the reason the action was refused (nothing was recorded)."""
+def _refused(
+    request: HttpRequest,
+    course_id: str,
+    error: LearningError,
+    kept: tuple[str, Sequence[str]] | None = None,
+) -> HttpResponse:
+    """Draw the practice page again with the reason the action was refused (nothing was recorded).
+
+    ``kept`` (step id, response) is the refused answer: it is put back in its form, so nothing typed is lost.
+    """
     model = services.practice_course(request.user, course_id)
     state = state_load(learner_id=request.user.pk, course_id=course_id, course=model.loop)
-    context = _practice_context(request, model, state, course_id)
+    context = _practice_context(request, model, state, course_id, kept=kept)
     if context is None:
         context = {"model": model, "course_id": course_id, "attempt": None, "key": _key()}
     context["error"] = error.detail
+    context["error_kept"] = bool(kept and any(value.strip() for value in kept[1]))
     return render(request, "learning/practice.html", context, status=error.status)
 
 
-def _act(request: HttpRequest, course_id: str, action: Any, **fields: Any) -> HttpResponse:
+def _act(
+    request: HttpRequest,
+    course_id: str,
+    action: Any,
+    kept: tuple[str, Sequence[str]] | None = None,
+    then: str = "",
+    **fields: Any,
+) -> HttpResponse:
     try:
         action(
             learner=request.user,
@@ -141,8 +312,8 @@ def _act(request: HttpRequest, course_id: str, action: Any, **fields: Any) -> Ht
             **fields,
         )
     except LearningError as error:
-        return _refused(request, course_id, error)
-    return redirect("learning:practice", course_id)
+        return _refused(request, course_id, error, kept=kept)
+    return redirect(reverse("learning:practice", args=[course_id]) + then)
 
 
 def _seed(request: HttpRequest) -> int | None:
@@ -171,13 +342,16 @@ def answer(request: HttpRequest, course_id: str) -> HttpResponse:
     response: str | list[str] = (
         responses if request.POST.get("type") == "multiple_choice" else (responses[0] if responses else "")
     )
+    step_id = request.POST.get("step_id", "")
     return _act(
         request,
         course_id,
         services.attempt_record,
+        kept=(step_id or MAIN_PART, responses),
+        then=f"?{ANSWERED}",  # the page after an answer puts the focus on its feedback
         item_id=request.POST.get("item_id", ""),
         seed=_seed(request),
-        step_id=request.POST.get("step_id", ""),
+        step_id=step_id,
         response=response,
         confidence=request.POST.get("confidence") or None,
     )
