@@ -89,9 +89,11 @@ def bound(results: dict[str, dict[str, float]], comparison: dict[str, Any]) -> s
         f"What the target asks (default population): at most {allowed:.0f} items ({100 - TARGET:.0f} % of "
         f"{reference}'s {results[reference]['items_mean']:.0f}); learnpath+placement used {ours:.0f}. The "
         f"oracle, which sees each learner's true state and so needs no placement, no mastery check and no "
-        f"review, used {oracle:.0f}: the target leaves {allowed - oracle:.0f} items per learner for "
-        f"everything a policy that sees only answers must add to it (placement's {QUESTIONS} questions, "
-        f"the answers that show a skill is mastered, and spaced review)."
+        f"review, used {oracle:.0f} to teach every skill: the target leaves {allowed - oracle:.0f} items "
+        f"per learner for everything a policy that sees only answers must add to that (placement's "
+        f"{QUESTIONS} questions, the answers that show a skill is mastered, and spaced review), unless it "
+        f"leaves skills unlearned as the baselines do. Means are pulled up by a tail of slow learners "
+        f"on slow skills (compare the medians)."
     )
 
 
