@@ -189,3 +189,25 @@ def test_project_choice_within_the_teachers_options(
     assert not ProjectChoice.objects.exists()
     client.post("/me/projects/", {"board": board.pk, "topic": "baking", "format": "poster"})
     assert ProjectChoice.objects.get().topic_id == "baking"
+
+
+def test_the_goal_form_offers_the_skills_of_started_courses_only(
+    learner: User, course: str, global_course: str, client_of: Callable[[User], Client]
+) -> None:
+    """Milestone skills come from the courses the learner has started, grouped by course: every visible
+    course would list every skill of a whole imported pool."""
+    from datetime import UTC, datetime
+
+    from learnpath.web.learning import api as learning_api
+
+    client = client_of(learner)
+    page = client.get("/me/goals/").content.decode()
+    assert 'value="fractions-meaning"' not in page
+    assert "Once you have started a course" in page
+    learning_api.demo_history_generate(
+        learner_ids=[learner.pk], course_id=course, seed=1, start=datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    page = client.get("/me/goals/").content.decode()
+    assert page.count('value="fractions-meaning"') == 3  # one select per milestone
+    assert page.count("<optgroup") == 3
+    assert "Once you have started a course" not in page

@@ -49,6 +49,18 @@ def _course_skills(course_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+def _goal_skills(user: Any, learner_id: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(course title, [(skill id, name)]) of the courses the learner has started, for milestones "done
+    when the skill is mastered": every visible course would list every skill of a whole imported pool
+    (1,542 after the OATutor import), and a skill of a course not started is not a milestone yet."""
+    started = {
+        row.course_id for row in learning_api.skill_progress_rows(learner_ids=[learner_id], course_id=None)
+    }
+    courses = [c for c in curriculum_api.courses_visible(user=user) if c.id in started]
+    skills = _course_skills([c.id for c in courses])
+    return [(course.title, skills[course.id]) for course in courses if skills[course.id]]
+
+
 def _goal_from_form(request: HttpRequest, learner_id: int, done: str) -> None:
     try:
         services.goal_create(
@@ -73,8 +85,7 @@ def goals(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _goal_from_form(request, learner_id, "Goal saved.")
         return redirect("agency:goals")
-    courses = [c.id for c in curriculum_api.courses_visible(user=request.user)]
-    skills = [skill for course_skills in _course_skills(courses).values() for skill in course_skills]
+    skills = _goal_skills(request.user, learner_id)
     feedback = selectors.feedback_by_target(learner_id=learner_id, target_type="goal")
     views = selectors.goals(learner_id=learner_id, mastered=mastered_skills(learner_id=learner_id))
     return render(
