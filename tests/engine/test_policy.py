@@ -497,9 +497,14 @@ def test_policy_invariants(scenario: Scenario) -> None:
         )
         assert suggestion.item_id in scenario.items[suggestion.skill_id]
         assert suggestion.reason
-        # The review wording belongs to review suggestions only.
+        # The review wording belongs to reviews only: those the policy ranks, and a chosen skill due for one.
         assert suggestion.reason.startswith(("Review:", "Time to review")) == (
             suggestion.kind is SuggestionKind.REVIEW
+            or (
+                suggestion.kind is SuggestionKind.CHOSEN
+                and states[suggestion.skill_id].state is MasteryState.REVIEW_DUE
+                and suggestion.skill_id == scenario.kwargs["chosen_skill"]
+            )
         )
         # Rotation: an item with the fewest exposures among those the picker may use.
         candidates = eligible(scenario, suggestion.skill_id, last_item)

@@ -121,6 +121,15 @@ ROWS: list[Row] = [
     ("health", "get", lambda w: {}, EVERYONE),
     ("accounts:sign-in", "get", lambda w: {}, statuses(200, 302, 302, 302, 302, 302, 302, 302)),
     ("accounts:sign-out", "post", lambda w: {}, statuses(302, 302, 302, 302, 302, 302, 302, 302)),
+    ("accounts:password-change", "get", lambda w: {}, SIGNED_IN),
+    ("accounts:password-change-done", "get", lambda w: {}, SIGNED_IN),
+    ("accounts:class-sheet", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
+    (
+        "accounts:password-reset",
+        "post",
+        lambda w: {"class_id": w.class_id, "learner_id": w.people["learner"].pk},
+        CLASS_TEACHER_POST,
+    ),
     ("curriculum:course", "get", lambda w: {"course_id": w.course}, SIGNED_IN),
     (
         "curriculum:skill",

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     start_django(args, demo=True)
     from learnpath.content.demo import DEMO_PACK_PATH
     from learnpath.content.pack import load_pack
-    from learnpath.web.accounts.api import demo_accounts_ensure
+    from learnpath.web.accounts.api import demo_accounts_ensure, demo_class_learner_usernames
     from learnpath.web.curriculum.api import course_import
 
     result = course_import(pack=load_pack(DEMO_PACK_PATH))
@@ -37,6 +37,13 @@ def run(args: argparse.Namespace) -> int:
     print("Demo accounts (role, username, password):")
     for account in accounts:
         print(f"  {account.role:<9} {account.username:<16} {account.password}")
+    class_learners = demo_class_learner_usernames()
+    if class_learners:
+        # One line, not one per learner: the four accounts above stay the ones to try first.
+        print(
+            f"Demo class learners {class_learners[0]} to {class_learners[-1]} "
+            "sign in with the same password as the demo accounts."
+        )
     if args.no_serve:
         return 0
     serve_wsgi(host=args.host, port=args.port, threads=args.threads)

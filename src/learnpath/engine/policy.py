@@ -11,7 +11,8 @@ Ranking, highest first (``score`` = tier + a quality in [0, 1) within the tier):
    so let's master Decimals first"): the choice is never silently dropped, and never breaks prerequisites.
 4. **review** — spaced reviews due now (``review.due_reviews``: most at risk first, within the daily cap
    and the gentle-restart cap), a skill missed after mastery (``lapsed``) first of all. Only review
-   suggestions carry the review wording ("Review: ...", "Time to review: ...").
+   suggestions carry the review wording ("Review: ...", "Time to review: ..."), and so does a chosen
+   skill that is due for review: a review picked from the choice board keeps the board's words.
 3. **assigned** — teacher assignments, earliest due date first. An assignment may open a ``not_yet``
    skill: the teacher's decision overrides the graph, and the reason says which prerequisite is missing.
    An assignment retires once its skill is mastered (and not lapsed): the teacher's goal is met, so a
@@ -482,8 +483,15 @@ def _offer_chosen(
     name = graph.name(chosen)
     if states[chosen].state is not MasteryState.NOT_YET:
         item_id, _p = picker.pick(chosen)
-        extra = " Extra practice keeps it strong." if states[chosen].state is MasteryState.MASTERED else ""
-        offer(SuggestionKind.CHOSEN, chosen, item_id, _BEST_QUALITY, f"You chose {name}.{extra}")
+        if states[chosen].state is MasteryState.REVIEW_DUE:
+            # A review picked from the board is still a review: the same words as the board and the map.
+            reason = states[chosen].reason
+        else:
+            extra = (
+                " Extra practice keeps it strong." if states[chosen].state is MasteryState.MASTERED else ""
+            )
+            reason = f"You chose {name}.{extra}"
+        offer(SuggestionKind.CHOSEN, chosen, item_id, _BEST_QUALITY, reason)
         return
     # Locked: offer the unlocked skills on the way to it, nearest first.
     mastered = mastered_skills(progress)
@@ -613,9 +621,46 @@ def _offer_extra(
         offer(SuggestionKind.EXTRA, skill_id, item_id, 1.0 - (rank + 1) / (len(queue) + 1), reason)
 
 
-def _check_reason(graph: SkillGraph, entry: SkillProgress, rule: MasteryRule) -> str:
+@dataclass(frozen=True, slots=True)
+class AnswersNeeded:
+    """How many more right answers in a row a skill needs to be mastered, as far as the rule can tell.
+
+    ``at_least``: the evidence half of the rule (``min_answers`` answers, the last ``min_streak`` right);
+    no model can master the skill sooner. ``at_most``: the same when the model is already sure
+    (P(mastered) >= threshold), otherwise the long run (``long_run_answers`` answers, the last
+    ``long_run_streak`` right), which masters the skill whatever the model says. Between the two it
+    depends on how sure the model becomes, so a page must not show one number unless ``exact``.
+    """
+
+    at_least: int
+    at_most: int
+
+    @property
+    def exact(self) -> bool:
+        return self.at_least == self.at_most
+
+
+def answers_to_master(entry: SkillProgress, rule: MasteryRule = DEFAULT_RULE) -> AnswersNeeded | None:
+    """The right answers in a row still needed to master ``entry``'s skill (None once it is mastered).
+
+    Exact when P(mastered) is already at the threshold (a right answer does not lower it); otherwise a
+    range from the evidence half of the rule to the long run (see ``AnswersNeeded``).
+    """
+    if entry.is_mastered:
+        return None
     evidence = entry.evidence
     needed = max(rule.min_streak - evidence.correct_streak, rule.min_answers - evidence.answers, 1)
+    long_run = max(
+        rule.long_run_streak - evidence.correct_streak, rule.long_run_answers - evidence.answers, 1
+    )
+    at_least = min(needed, long_run)
+    at_most = at_least if entry.p_mastered >= rule.threshold else long_run
+    return AnswersNeeded(at_least=at_least, at_most=at_most)
+
+
+def _check_reason(graph: SkillGraph, entry: SkillProgress, rule: MasteryRule) -> str:
+    still = answers_to_master(entry, rule)
+    needed = 1 if still is None else still.at_least
     more = "1 more" if needed == 1 else f"{needed} more"
     name = graph.name(entry.skill_id)
     return f"Mastery check: you're nearly there with {name}. Get {more} right to master it."

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnpath.web.accounts.models import ClassMembership, GuardianLink
+from django.http import Http404
+
+from learnpath.web.accounts.models import Class, ClassMembership, GuardianLink, Role, User
+
+CLASS_NOT_FOUND = "There is no class {id} that you teach. Your classes page lists the ones you do."
 
 
 def access_is_platform_admin(user: Any) -> bool:
@@ -42,3 +46,35 @@ def access_relation_to_learner(user: Any, learner_id: int) -> str | None:
     ).exists():
         return "guardian"
     return None
+
+
+def access_class_taught(user: Any, class_id: int) -> Class:
+    """The class if ``user`` teaches it (a platform admin: any class), else ``Http404``.
+
+    The same rule and the same answer as every class page (coaching/access.py): another teacher's class
+    looks exactly like one that does not exist.
+    """
+    if getattr(user, "is_authenticated", False) and user.is_active:
+        classes = Class.objects.select_related("organisation").filter(pk=class_id)
+        if not access_is_platform_admin(user):
+            is_teacher = user.role in (Role.TEACHER, Role.ADMIN)
+            classes = classes.filter(teachers=user) if is_teacher else classes.none()
+        klass = classes.first()
+        if klass is not None:
+            return klass
+    raise Http404(CLASS_NOT_FOUND.format(id=class_id))
+
+
+def access_class_learner_for_reset(user: Any, class_id: int, learner_id: int) -> tuple[Class, User]:
+    """The class and one of its learners, if ``user`` teaches the class, else ``Http404``.
+
+    Only a learner of that very class: not a learner of the teacher's other classes through this one,
+    not a teacher, not the teacher themselves.
+    """
+    klass = access_class_taught(user, class_id)
+    learner = User.objects.filter(
+        pk=learner_id, role=Role.LEARNER, memberships__klass=klass, organisation_id=klass.organisation_id
+    ).first()
+    if learner is None:
+        raise Http404(f"The class {klass.name!r} has no learner {learner_id}.")
+    return klass, learner

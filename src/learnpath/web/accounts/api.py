@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from learnpath.web.accounts import access, selectors, services
+from django.utils import timezone
+
+from learnpath.web.accounts import access, first_passwords, selectors, services
+from learnpath.web.accounts import passwords as readable_passwords
 from learnpath.web.accounts.models import Class, Organisation, Role, User
 from learnpath.web.accounts.services import DemoAccount
 
@@ -23,11 +27,14 @@ __all__ = [
     "classes_of_learner",
     "classes_taught",
     "demo_accounts_ensure",
+    "demo_class_learner_usernames",
+    "first_passwords_keep",
     "guardian_link_consent",
     "guardian_link_withdraw",
     "guardians_of_learner",
     "learner_create",
     "learners_of_guardian",
+    "password_generate",
     "person",
     "person_by_username",
     "relation_to_learner",
@@ -48,7 +55,26 @@ def demo_accounts_ensure(*, password: str | None = None) -> list[DemoAccount]:
     from learnpath.web.coaching import api as coaching_api
 
     coaching_api.demo_class_ensure(teacher=User.objects.get(username="demo-teacher"))
+    # ...and its learners sign in with the demo password, like demo-learner.
+    services.demo_class_learners_password_ensure()
     return accounts
+
+
+def demo_class_learner_usernames() -> list[str]:
+    """The user names of the demo class's learners (``demo-class-01`` …), for ``learnpath demo`` to print."""
+    return [user.username for user in services.demo_class_learners()]
+
+
+def password_generate() -> str:
+    """A new readable random password: the one generator (see :mod:`learnpath.web.accounts.passwords`)."""
+    return readable_passwords.password_generate()
+
+
+def first_passwords_keep(
+    *, session: MutableMapping[str, Any], class_id: int, passwords: Iterable[tuple[str, str]]
+) -> None:
+    """Hold new ``(username, password)`` pairs in the teacher's session for the class sheet to show once."""
+    first_passwords.first_passwords_keep(session, class_id=class_id, passwords=passwords, now=timezone.now())
 
 
 def audit_record(

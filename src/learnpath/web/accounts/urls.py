@@ -7,4 +7,12 @@ app_name = "accounts"
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path("password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("password/done/", views.PasswordChangeDoneView.as_view(), name="password-change-done"),
+    path("classes/<int:class_id>/sheet/", views.class_sheet, name="class-sheet"),
+    path(
+        "classes/<int:class_id>/learners/<int:learner_id>/password-reset/",
+        views.learner_password_reset,
+        name="password-reset",
+    ),
 ]

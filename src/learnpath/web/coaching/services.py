@@ -176,7 +176,7 @@ def class_roster_enrol(
             skipped += not check.ok
             continue
         if check.action == "create":
-            password = secrets.token_urlsafe(9)
+            password = accounts_api.password_generate()
             try:
                 with transaction.atomic():
                     person = accounts_api.learner_create(
@@ -391,7 +391,8 @@ def demo_class_ensure(*, teacher: Any, now: datetime, course_id: str = DEMO_COUR
     """The demo class gets the demo course, twelve learners with a practice history, and a pacing guide.
 
     Idempotent: does nothing once the course is attached, or when the demo course is not imported. The
-    demo class learners cannot sign in (no password); ``demo-learner`` keeps a fresh start.
+    learners are created without a password; ``accounts_api.demo_accounts_ensure`` then gives them the
+    demo password. ``demo-learner`` keeps a fresh start.
     """
     from learnpath.web.curriculum import api as curriculum_api
 

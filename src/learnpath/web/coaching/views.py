@@ -172,6 +172,10 @@ def class_enrol(request: HttpRequest, class_id: int) -> HttpResponse:
             result = services.class_roster_enrol(
                 class_id=class_id, organisation_id=klass.organisation_id, rows=roster.rows, actor=request.user
             )
+            # The new first passwords also appear once on the printable class sheet (accounts).
+            accounts_api.first_passwords_keep(
+                session=request.session, class_id=class_id, passwords=result.created
+            )
             return render(request, "coaching/enrol_done.html", {"klass": klass, "result": result})
         context.update(
             checks=checks,

@@ -6,6 +6,7 @@ only gathers its inputs from the derived tables.
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,8 +16,8 @@ from learnpath.content.model import Item, Resource
 from learnpath.content.templates import instantiate
 from learnpath.engine import learner_loop
 from learnpath.engine.learner_loop import OpenQuestion
-from learnpath.engine.mastery import SkillStatus
-from learnpath.engine.policy import BoardEntry, Suggestion
+from learnpath.engine.mastery import MasteryState, SkillProgress, SkillStatus
+from learnpath.engine.policy import AnswersNeeded, BoardEntry, Suggestion, answers_to_master
 from learnpath.web.learning.course_model import CourseModel
 from learnpath.web.learning.store import LearnerState
 
@@ -96,6 +97,81 @@ def map_skills(state: LearnerState, model: CourseModel, *, now: datetime) -> lis
                 p_mastered=round(entry.p_mastered, 4) if entry else 0.0,
                 depth=model.graph.depth(skill_id),
             )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class MapProgress:
+    """A skill's progress as the learner's map shows it (issue 11: visible and honest).
+
+    ``percent`` is the model's P(mastered) rounded down (never shown at the threshold before it is
+    reached); ``sure`` says it in words; ``to_master`` is how many more right answers the mastery rule
+    needs ("" once mastered, and for a locked skill never answered), a range where the number depends on
+    the model; ``next_review`` says when
+    a mastered skill comes back ("" for the others or when it has no schedule).
+    """
+
+    skill_id: str
+    percent: int
+    sure: str
+    to_master: str
+    next_review: str
+
+
+def mastery_percent(p_mastered: float) -> int:
+    """P(mastered) as a whole percentage, rounded down: 0.949 is 94 %, not a 95 % that is not mastered."""
+    return max(0, min(100, math.floor(round(p_mastered * 100, 6))))
+
+
+def to_master_words(needed: AnswersNeeded | None) -> str:
+    """ "2 more right answers in a row to master it", or "3 to 10 ..." when it depends on the model."""
+    if needed is None:
+        return ""
+    if needed.exact:
+        if needed.at_least == 1:
+            return "1 more right answer to master it"
+        return f"{needed.at_least} more right answers in a row to master it"
+    return f"{needed.at_least} to {needed.at_most} more right answers in a row to master it"
+
+
+def next_review_words(state: str, due: datetime | None, now: datetime) -> str:
+    """ "Review due today", "Next review tomorrow", "Next review in 3 days" (UTC calendar days)."""
+    if state == "review_due":
+        return "Review due today"
+    if state != "mastered" or due is None:
+        return ""
+    days = (due.date() - now.date()).days
+    if days <= 0:
+        return "Review due soon"  # due, but beyond today's review limit: it comes on a following day
+    if days == 1:
+        return "Next review tomorrow"
+    return f"Next review in {days} days"
+
+
+def map_progress(state: LearnerState, model: CourseModel, *, now: datetime) -> dict[str, MapProgress]:
+    """Every skill's progress towards mastery, and the next review of mastered ones, for the map."""
+    out = {}
+    for skill_id, status in map_states(state, model, now=now).items():
+        entry = state.state.skills.get(skill_id)
+        percent = mastery_percent(entry.p_mastered) if entry else 0
+        answered = entry is not None and entry.evidence.answers > 0
+        if entry is not None and entry.is_mastered:
+            sure = f"learnpath is {percent} % sure you know it"
+        elif answered:
+            sure = f"learnpath is {percent} % sure you know it so far"
+        else:
+            sure = "No answers yet"
+        needed = answers_to_master(entry or SkillProgress(skill_id=skill_id), model.loop.rule)
+        if status.state is MasteryState.NOT_YET and not answered:
+            needed = None  # locked and never answered: its reason says what to master first
+        schedule = state.state.schedules.get(skill_id)
+        out[skill_id] = MapProgress(
+            skill_id=skill_id,
+            percent=percent,
+            sure=sure,
+            to_master=to_master_words(needed),
+            next_review=next_review_words(str(status.state), schedule.due if schedule else None, now),
         )
     return out
 

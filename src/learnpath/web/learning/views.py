@@ -46,9 +46,10 @@ def course_home(request: HttpRequest, course_id: str) -> HttpResponse:
     )
     now = clock_now()
     skills = selectors.map_skills(state, model, now=now)
-    levels: dict[int, list[selectors.MapSkill]] = {}
+    progress = selectors.map_progress(state, model, now=now)
+    levels: dict[int, list[dict[str, Any]]] = {}
     for skill in skills:
-        levels.setdefault(skill.depth, []).append(skill)
+        levels.setdefault(skill.depth, []).append({"skill": skill, "progress": progress[skill.id]})
     ranked = selectors.suggestions(state, model, now=now) if state.open_attempt() is None else ()
     counts = {
         state_name: sum(1 for s in skills if s.state == state_name) for state_name in selectors.STATE_LABELS
@@ -63,6 +64,7 @@ def course_home(request: HttpRequest, course_id: str) -> HttpResponse:
         "top": ranked[0] if ranked else None,
         "top_skill_name": model.graph.name(ranked[0].skill_id) if ranked else "",
         "board": [e for e in selectors.board(state, model, now=now) if e.item_id],
+        "threshold_percent": selectors.mastery_percent(model.loop.rule.threshold),
         "key": _key(),
     }
     return render(request, "learning/home.html", context)
