@@ -134,6 +134,24 @@ def test_numeric_units() -> None:
     )
 
 
+@pytest.mark.parametrize("response", ["2x+2", "2 x + 2", "3(x)", "2x-1", "6 = 6", "2 x 3 cm"])
+def test_an_expression_after_a_number_is_refused_not_graded_as_a_wrong_unit(response: str) -> None:
+    """ "2x+2" on a question with a unit is not a number: refused with a plain message, not counted
+    against the learner as "check the unit" (issue 12)."""
+    step = Step(id="n", type="numeric", prompt="p", answer=6, unit="cm")
+    verdict = check_response(step, response)
+    assert verdict.status == "invalid", verdict
+    assert "Write a number" in verdict.message and "(cm)" in verdict.message
+    plain = Step(id="n", type="numeric", prompt="p", answer=6)
+    assert check_response(plain, response).status == "invalid"
+
+
+@pytest.mark.parametrize("response", ["6 cm", "6cm", "6 cm^2", "6 km/h", "6 m/s²", "6 cm.", "6 m2"])
+def test_real_units_are_still_units(response: str) -> None:
+    step = Step(id="n", type="numeric", prompt="p", answer=6, unit="cm")
+    assert check_response(step, response).status in ("correct", "incorrect")
+
+
 def test_numeric_decimal_comma_gets_a_hint() -> None:
     verdict = check_response(Step(id="n", type="numeric", prompt="p", answer=3.5), "3,5")
     assert verdict.status == "invalid"

@@ -11,6 +11,8 @@ commas or spaces (``"a, c"``) or as a sequence of ids (``["a", "c"]``); order an
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -181,6 +183,12 @@ def _author_number(step: Step) -> Fraction:
         raise AuthoringError(f"{step.id}: the answer {step.answer!r} is not a number ({error})") from None
 
 
+_POWER = re.compile(r"\^\(?\d+\)?")
+_NOT_A_UNIT = re.compile(r"[+*=<>()\[\]{}]|[^\W\d_]\s*-|[^\W\d_]\s+\d")
+"""Text after a number that is an expression, not a unit (once powers such as ``^2`` are set aside): an
+operator or bracket ("x+2", "(x)"), a minus after a letter ("x-1"), or a number after a word ("x 3")."""
+
+
 def _check_numeric(step: Step, response: str) -> Verdict:
     expected = _author_number(step)
     try:
@@ -188,6 +196,10 @@ def _check_numeric(step: Step, response: str) -> Verdict:
     except UnreadableNumber as error:
         return _invalid(str(error))
     unit = normalize_unit(reading.unit)
+    if _NOT_A_UNIT.search(_POWER.sub("", reading.unit)):
+        # "2x+2": a number followed by an expression is not a number with a wrong unit
+        after = f", then its unit ({step.unit})" if step.unit else ""
+        return _invalid(f"Write a number, such as 12, -3.5, 3/4 or 1 1/2{after}.")
     if unit and not step.unit:
         return _invalid("Write just the number, without units or words.")
     if step.unit and unit and unit != normalize_unit(step.unit):
