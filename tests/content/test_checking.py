@@ -141,7 +141,8 @@ def test_an_expression_after_a_number_is_refused_not_graded_as_a_wrong_unit(resp
     step = Step(id="n", type="numeric", prompt="p", answer=6, unit="cm")
     verdict = check_response(step, response)
     assert verdict.status == "invalid", verdict
-    assert "Write a number" in verdict.message and "(cm)" in verdict.message
+    assert "Write a number" in verdict.message
+    assert "(cm)" in verdict.message
     plain = Step(id="n", type="numeric", prompt="p", answer=6)
     assert check_response(plain, response).status == "invalid"
 

@@ -12,7 +12,6 @@ commas or spaces (``"a, c"``) or as a sequence of ids (``["a", "c"]``); order an
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
