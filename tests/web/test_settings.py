@@ -94,6 +94,29 @@ def test_bootstrap_migrates_a_fresh_sqlite_database_in_wal_mode(tmp_path: Path) 
         assert connection.execute("SELECT count(*) FROM accounts_user").fetchone() == (4,)
 
 
+def test_the_data_folder_and_its_database_are_the_owners_only(tmp_path: Path) -> None:
+    """The embedded database holds learners' data: its folder is 0700 and its files 0600, also for a
+    folder an operator made with the usual 0755 and a database file SQLite created 0644 (issue 12)."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    (data / "learnpath.sqlite3").touch()
+    (data / "learnpath.sqlite3").chmod(0o644)
+    code = (
+        "import sys; sys.modules.pop('pytest', None); "
+        "from learnpath.web import bootstrap; bootstrap.migrate()"
+    )
+    result = run_python(code, {"LEARNPATH_DEMO": "1", "LEARNPATH_DATA_DIR": str(data)}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert data.stat().st_mode & 0o777 == 0o700
+    for path in data.glob("learnpath.sqlite3*"):
+        assert path.stat().st_mode & 0o077 == 0, path
+    fresh = tmp_path / "fresh"
+    result = run_python(code, {"LEARNPATH_DEMO": "1", "LEARNPATH_DATA_DIR": str(fresh)}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert fresh.stat().st_mode & 0o777 == 0o700
+
+
 def test_sqlite_connections_get_a_busy_timeout_and_immediate_transactions() -> None:
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.sqlite3":

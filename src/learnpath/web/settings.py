@@ -35,7 +35,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from learnpath.web.datadir import data_dir_secret
+from learnpath.web.datadir import data_dir_private, data_dir_secret
 
 WEB_DIR = Path(__file__).resolve().parent
 
@@ -174,7 +174,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     if not DATABASE_URL and not TESTING:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        data_dir_private(DATA_DIR)
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("LEARNPATH_CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
