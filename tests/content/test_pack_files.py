@@ -205,3 +205,16 @@ def test_the_yaml_of_a_whole_pack_is_capped(folder: Path, monkeypatch: pytest.Mo
     problems = validate_pack(folder)
     assert problems
     assert problems[-1].reason.startswith("not read: the pack's YAML files pass")
+
+
+@pytest.mark.parametrize("escape", ["\\0", "\\x07", "\\x1b"])
+def test_a_control_character_written_as_a_yaml_escape_is_reported(folder: Path, escape: str) -> None:
+    """A raw NUL is a YAML error; written as an escape ("\\0") it is valid YAML and used to pass, then
+    crash the PostgreSQL import (text cannot hold NUL). It is refused with the field named (issue 12)."""
+    course = folder / "course.yaml"
+    text = course.read_text(encoding="utf-8")
+    course.write_text(text.replace("title: ", f'title: "Bad{escape}" # was: ', 1), encoding="utf-8")
+    problem = _only(validate_pack(folder))
+    assert problem.file == "course.yaml"
+    assert "control character" in problem.reason
+    assert "title" in str(problem)

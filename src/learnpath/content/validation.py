@@ -38,7 +38,7 @@ from learnpath.content.numeric import UnreadableNumber, number_value
 from learnpath.content.problems import PathKey, Problem, format_path, pack_problem, split_pack_path
 from learnpath.content.schema_check import schema_problems
 from learnpath.content.templates import NOT_TEMPLATED, TemplateError, instantiate, placeholders
-from learnpath.content.text import normalize_text
+from learnpath.content.text import has_control_characters, normalize_text
 from learnpath.content.yaml_io import walk_scalars, walk_strings
 from learnpath.engine.graph_cycles import cycles
 
@@ -131,6 +131,10 @@ def validate_documents(documents: PackDocuments, report: Report) -> Pack | None:
             refused.add(_part_of(keys))
         elif isinstance(value, str) and _SURROGATE.search(value):
             report.add(keys, "holds an unpaired surrogate, which is not valid Unicode text")
+            refused.add(_part_of(keys))
+        elif isinstance(value, str) and has_control_characters(value):
+            # e.g. "\0" written as a YAML escape: PostgreSQL text cannot hold NUL, and nobody types one
+            report.add(keys, "holds a control character (such as NUL); remove it")
             refused.add(_part_of(keys))
     if "skills" in documents.unreadable or ("skills",) in refused:
         # Without a readable skill list every reference would look unknown: report the list's problem only.
