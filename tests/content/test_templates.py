@@ -234,3 +234,11 @@ def test_any_template_expression_evaluates_or_raises_expression_error(source: st
     except ExpressionError:
         return
     assert isinstance(value, int | Fraction | bool | str)
+
+
+@pytest.mark.parametrize("bounds", [{"min": 1.5, "max": 9}, {"min": 1, "max": 9.5}])
+def test_parameter_bounds_must_be_whole_numbers(bounds: dict[str, object]) -> None:
+    """Fractional bounds are a clear TemplateError, not a DeprecationWarning from ``random.randrange``
+    (found by the validation fuzz test)."""
+    with pytest.raises(TemplateError, match="whole numbers"):
+        draw(_template(params={"a": bounds, "b": {"min": 1, "max": 9}}), 0)

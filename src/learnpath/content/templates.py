@@ -150,11 +150,21 @@ def _draw_param(spec: ParamSpec, rng: random.Random) -> tuple[Value, str]:
         if isinstance(choice, float):
             return Fraction(repr(choice)), repr(choice)
         return choice, str(choice)
-    if spec.min is None or spec.max is None or spec.min > spec.max or spec.step < 1:
+    low, high, step = spec.min, spec.max, spec.step
+    if low is None or high is None:
         raise TemplateError(
             f"parameter {spec.name!r}: needs min <= max and step >= 1, or choices", ("params", spec.name)
         )
-    value = rng.randrange(spec.min, spec.max + 1, spec.step)
+    if any(isinstance(b, bool) or not isinstance(b, int) for b in (low, high, step)):
+        raise TemplateError(
+            f"parameter {spec.name!r}: min, max and step must be whole numbers (or give choices)",
+            ("params", spec.name),
+        )
+    if low > high or step < 1:
+        raise TemplateError(
+            f"parameter {spec.name!r}: needs min <= max and step >= 1, or choices", ("params", spec.name)
+        )
+    value = rng.randrange(low, high + 1, step)
     return value, str(value)
 
 
