@@ -82,6 +82,20 @@ def test_symbolic_links_are_refused(folder: Path, tmp_path: Path) -> None:
     assert Problem("media/leak.txt", "", "a symbolic link; packs may not contain links") in problems
 
 
+def test_hard_links_are_refused(folder: Path, tmp_path: Path) -> None:
+    """A hard link to a file outside the pack looks like a regular file; it is refused, so an import
+    never copies (and the app never serves) a file the pack's author could not read (issue 12)."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password\n", encoding="utf-8")
+    os.link(secret, folder / "media" / "leak.txt")
+    outside = tmp_path / "items-copy.yaml"
+    shutil.copy(folder / "items" / "algebra.yaml", outside)
+    os.link(outside, folder / "items" / "linked.yaml")
+    problems = validate_pack(folder)
+    assert Problem("items/linked.yaml", "", pack_module.HARD_LINK) in problems
+    assert Problem("media/leak.txt", "", pack_module.HARD_LINK) in problems
+
+
 def test_deep_nesting_is_refused(folder: Path) -> None:
     (folder / "items" / "deep.yaml").write_text("[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
     problem = _only(validate_pack(folder))

@@ -235,6 +235,12 @@ def _read_items(root: Path, documents: PackDocuments, reading: _Reading) -> None
         documents.unreadable.add("items")
 
 
+HARD_LINK = (
+    "a hard link (the same file has another name, perhaps outside the pack); packs may not contain "
+    "links: copy the file instead"
+)
+
+
 def _read_yaml_file(path: Path, label: str, reading: _Reading) -> Any:
     """The data of one YAML file, or ``_UNREADABLE`` after reporting why it cannot be read."""
     report, lines = reading.report, reading.lines
@@ -245,6 +251,9 @@ def _read_yaml_file(path: Path, label: str, reading: _Reading) -> Any:
             return _UNREADABLE
         if not stat.S_ISREG(info.st_mode):
             report.add_problem(Problem(label, "", "not a regular file"))
+            return _UNREADABLE
+        if info.st_nlink > 1:
+            report.add_problem(Problem(label, "", HARD_LINK))
             return _UNREADABLE
         if reading.yaml_bytes + info.st_size > MAX_PACK_YAML_BYTES:
             limit = MAX_PACK_YAML_BYTES // (1024 * 1024)
@@ -325,6 +334,8 @@ def _read_media(root: Path, documents: PackDocuments, report: Report) -> None:
                     pending.append((entry, depth + 1))
             elif not stat.S_ISREG(info.st_mode):
                 report.add_problem(Problem(label, "", "not a regular file"))
+            elif info.st_nlink > 1:
+                report.add_problem(Problem(label, "", HARD_LINK))
             elif _media_name_problem(name):
                 report.add_problem(Problem(label, "", _media_name_problem(name)))
             elif info.st_size > MAX_MEDIA_BYTES:
