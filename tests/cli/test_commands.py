@@ -136,6 +136,29 @@ def test_demo_sets_up_once_and_prints_the_accounts(tmp_path: Path) -> None:
     assert list(tmp_path.glob("*.sqlite3"))
 
 
+def test_serve_refuses_a_demo_folder_outside_demo_mode(tmp_path: Path) -> None:
+    """`learnpath serve` on a folder `learnpath demo` made, with no SECRET_KEY: one plain line, exit 2, no
+    server (it would sign sessions with the demo's key, issue 12); with a SECRET_KEY it goes on."""
+    from learnpath.cli.serve import demo_key_problem
+
+    (tmp_path / "secret_key").write_text("made-by-the-demo", encoding="utf-8")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "LEARNPATH_DEMO"}
+    }
+    command = [sys.executable, "-m", "learnpath.cli.main", "serve", "--data-dir", str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "was made by `learnpath demo`" in result.stderr
+    assert "set SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert demo_key_problem(tmp_path, {"SECRET_KEY": "x" * 50}) is None
+    assert demo_key_problem(tmp_path, {"LEARNPATH_DEMO": "1"}) is None
+    assert demo_key_problem(tmp_path / "elsewhere", {}) is None
+
+
 OATUTOR_MINI = Path(__file__).resolve().parents[1] / "content" / "fixtures" / "oatutor_mini"
 
 

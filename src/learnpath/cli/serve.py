@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from learnpath.cli.runtime import add_data_dir_option, add_serve_options, serve_wsgi, start_django
@@ -21,7 +24,30 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def demo_key_problem(data_dir: Path, environ: dict[str, str] | os._Environ[str] = os.environ) -> str | None:
+    """Why ``learnpath serve`` must not serve ``data_dir`` as it is, or None.
+
+    Outside demo mode with no SECRET_KEY set, the settings would read the key ``learnpath demo`` generated
+    and kept in the folder: a key made for a demonstration, next to the demo accounts whose password was
+    printed. Serving real learners with it is refused before any slow work starts.
+    """
+    if environ.get("LEARNPATH_DEMO", "") not in ("", "0") or environ.get("SECRET_KEY"):
+        return None
+    if not (data_dir / "secret_key").is_file():
+        return None
+    return (
+        f"{data_dir} was made by `learnpath demo`: its secret key is the demo's. To serve it outside demo "
+        "mode set SECRET_KEY to a new random key (the demo's sessions end); to keep the demo, run "
+        "`learnpath demo`."
+    )
+
+
 def run(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data_dir or os.environ.get("LEARNPATH_DATA_DIR") or "data").resolve()
+    problem = demo_key_problem(data_dir)
+    if problem is not None:
+        print(f"learnpath serve: {problem}", file=sys.stderr)
+        return 2
     start_django(args, migrate=not args.no_migrate)
     serve_wsgi(host=args.host, port=args.port, threads=args.threads)
     return 0
