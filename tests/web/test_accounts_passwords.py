@@ -145,3 +145,32 @@ def test_learnpath_demo_prints_how_the_demo_class_learners_sign_in(
     assert "demo-class-14" in line
     # the browser tests read the four demo accounts with this pattern: the new line must not match it
     assert not re.match(r"^\s+(learner|teacher|guardian|admin)\s+(\S+)\s+(\S+)\s*$", line)
+
+
+def test_serving_outside_demo_mode_turns_the_demo_accounts_off(
+    db: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`learnpath serve` outside demo mode: the demo accounts, whose shared password `learnpath demo`
+    printed, cannot sign in; said in one line; `learnpath demo` turns them on again (issue 12)."""
+    import argparse
+
+    from django.contrib.auth import authenticate
+
+    from learnpath.cli import serve
+
+    accounts = accounts_api.demo_accounts_ensure(password="demo-pass-1234")
+    assert authenticate(username="demo-admin", password="demo-pass-1234") is not None
+    monkeypatch.setattr(serve, "start_django", lambda args, migrate: None)
+    monkeypatch.setattr(serve, "serve_wsgi", lambda **kwargs: None)
+    monkeypatch.setenv("SECRET_KEY", "x" * 50)
+    args = argparse.Namespace(data_dir=None, no_migrate=True, host="127.0.0.1", port=0, threads=1)
+    assert serve.run(args) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert "turned off 4 demo accounts" in out
+    for account in accounts:
+        assert authenticate(username=account.username, password="demo-pass-1234") is None
+    assert serve.run(args) == 0
+    assert capsys.readouterr().out == ""  # nothing left to turn off
+    accounts_api.demo_accounts_ensure(password="demo-pass-1234")
+    assert authenticate(username="demo-admin", password="demo-pass-1234") is not None

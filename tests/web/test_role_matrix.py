@@ -124,6 +124,11 @@ ROWS: list[Row] = [
     ("accounts:password-change", "get", lambda w: {}, SIGNED_IN),
     ("accounts:password-change-done", "get", lambda w: {}, SIGNED_IN),
     ("accounts:class-sheet", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
+    # Joining with a class code: learners only (signed out: sign-up); an empty post is a wrong code (400).
+    ("accounts:join", "get", lambda w: {}, statuses(200, 200, 200, 404, 404, 404, 404, 404)),
+    ("accounts:join", "post", lambda w: {}, statuses(400, 400, 400, 404, 404, 404, 404, 404)),
+    ("accounts:join-welcome", "get", lambda w: {}, statuses(302, 302, 302, 302, 302, 302, 302, 302)),
+    ("accounts:joining-code", "post", lambda w: {"class_id": w.class_id}, CLASS_TEACHER_POST),
     (
         "accounts:password-reset",
         "post",
@@ -176,6 +181,12 @@ ROWS: list[Row] = [
     ),
     (
         "coaching:feedback",
+        "post",
+        lambda w: {"class_id": w.class_id, "learner_id": w.people["learner"].pk},
+        CLASS_TEACHER_POST,
+    ),
+    (
+        "coaching:override",
         "post",
         lambda w: {"class_id": w.class_id, "learner_id": w.people["learner"].pk},
         CLASS_TEACHER_POST,

@@ -42,6 +42,25 @@ def demo_key_problem(data_dir: Path, environ: dict[str, str] | os._Environ[str] 
     )
 
 
+def _demo_accounts_off() -> None:
+    """Outside demo mode, the demo accounts (whose shared password ``learnpath demo`` printed) cannot sign
+    in: turned off, and said so in one line."""
+    from django.conf import settings
+
+    from learnpath.web.accounts import api as accounts_api
+
+    if settings.DEMO:
+        return
+    names = accounts_api.demo_accounts_disable()
+    if names:
+        print(
+            f"learnpath serve: turned off {len(names)} demo accounts ({', '.join(names[:4])}"
+            f"{', ...' if len(names) > 4 else ''}): their password was printed by `learnpath demo`, "
+            "which turns them on again.",
+            flush=True,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir or os.environ.get("LEARNPATH_DATA_DIR") or "data").resolve()
     problem = demo_key_problem(data_dir)
@@ -49,5 +68,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"learnpath serve: {problem}", file=sys.stderr)
         return 2
     start_django(args, migrate=not args.no_migrate)
+    _demo_accounts_off()
     serve_wsgi(host=args.host, port=args.port, threads=args.threads)
     return 0

@@ -36,6 +36,13 @@ The rules (decision 0040, docs/learners.md):
   ask it again at once.
 - **Items shown.** How many times each item was shown, and when its worked solution was last seen, feed
   the policy's rotation (no item returns within a skill while unseen ones remain).
+- **A teacher's override** (``override``, decision 0040's amendment): a teacher of the learner's class marks
+  a skill *mastered* (``mastered_at`` is set if it was not, a lapse is cleared, and a newly mastered skill
+  starts its review schedule, rated Good, and may unlock others) or *needs another look* (a mastered skill
+  becomes lapsed, so it is a review due first of all; mastery is never taken away). Either way the
+  teacher's reason is kept beside the skill (``TeacherNote``) and told to the learner, until the learner's
+  next answer on that skill. It is not the learner's activity: it starts no review day and leaves
+  ``last_active_at`` alone.
 """
 
 from __future__ import annotations
@@ -105,6 +112,15 @@ class EventKind(StrEnum):
     CHOICE = "choice"
     PLACEMENT_ANSWER = "placement_answer"
     PLACEMENT = "placement"
+    OVERRIDE = "override"
+
+
+class OverrideDirection(StrEnum):
+    """What a teacher's override says about a skill."""
+
+    MASTERED = "mastered"
+    NEEDS_REVIEW = "not_mastered"
+    """ "Not mastered": the skill needs another look (lapsed, review due); mastery is never taken away."""
 
 
 # -- the course ----------------------------------------------------------------------------------------
@@ -164,7 +180,8 @@ class LearnerEvent:
     ``start``: ``item_id``, ``seed``, ``skills``, ``steps``, ``suggestion`` and ``reason``. ``answer``:
     ``step_id``, ``verdict`` ("correct" or not), ``confidence`` and ``shown`` (what the learner was told).
     ``hint``: ``step_id``. ``resource``: ``resource_id`` and its ``skills``. ``choice``: ``skill_id``.
-    ``placement_answer``: ``item_id``. ``placement``: ``placement``.
+    ``placement_answer``: ``item_id``. ``placement``: ``placement``. ``override`` (a teacher's):
+    ``skill_id``, ``direction`` (``OverrideDirection``) and ``reason`` (the teacher's words).
     """
 
     kind: EventKind
@@ -182,12 +199,17 @@ class LearnerEvent:
     reason: str = ""
     shown: LastAnswer | None = None
     placement: PlacementResult | None = None
+    direction: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", EventKind(self.kind))
         object.__setattr__(self, "at", require_utc(self.at, "event time"))
         if self.kind is EventKind.PLACEMENT and self.placement is None:
             raise ValueError("a placement event needs its placement result")
+        if self.kind is EventKind.OVERRIDE:
+            if not self.skill_id:
+                raise ValueError("an override event needs its skill")
+            object.__setattr__(self, "direction", OverrideDirection(self.direction))
 
 
 # -- state ---------------------------------------------------------------------------------------------
@@ -307,6 +329,26 @@ class ItemUse:
     solution_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class TeacherNote:
+    """A teacher's override of one skill, kept to tell the learner: the direction, the reason, when."""
+
+    direction: OverrideDirection
+    reason: str
+    at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"direction": str(self.direction), "reason": self.reason, "at": self.at.isoformat()}
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> TeacherNote:
+        return cls(
+            direction=OverrideDirection(document["direction"]),
+            reason=str(document["reason"]),
+            at=require_utc(datetime.fromisoformat(document["at"]), "override time"),
+        )
+
+
 _EMPTY: Map[Any, Any] = Map()
 
 
@@ -330,6 +372,7 @@ class CourseState:
     schedules: Mapping[str, ReviewSchedule] = _EMPTY
     resources: Mapping[str, ResourceUse] = _EMPTY
     items: Mapping[str, ItemUse] = _EMPTY
+    teacher_notes: Mapping[str, TeacherNote] = _EMPTY
 
     def open_question(self) -> OpenQuestion | None:
         """The question shown and not finished yet, or None."""
@@ -380,9 +423,13 @@ def step(state: CourseState, event: LearnerEvent, course: Course) -> tuple[Cours
         )
     now = event.at
     work = _Work(state, course)
+    kind = event.kind
+    if kind is EventKind.OVERRIDE:
+        # the teacher's action, not the learner's: no review day starts, the learner was not active
+        work.override(event)
+        return work.result(), work.effects()
     work.new_day(now)
     work.set(last_active_at=now)
-    kind = event.kind
     question = state.question
     if kind is EventKind.START:
         work.start(event)
@@ -426,6 +473,7 @@ class _Work:
         self.resources: Map[str, ResourceUse] = _as_map(state.resources)
         self.items: Map[str, ItemUse] = _as_map(state.items)
         self.pending: Map[str, tuple[str, ...]] = _as_map(state.pending_resources)
+        self.notes: Map[str, TeacherNote] = _as_map(state.teacher_notes)
         self.observed = False
         self.finished = False
         self.mastered: list[str] = []
@@ -449,6 +497,7 @@ class _Work:
             resources=self.resources,
             items=self.items,
             pending_resources=self.pending,
+            teacher_notes=self.notes,
             **self.changes,
         )
 
@@ -603,8 +652,42 @@ class _Work:
                 )
             if skill in self.pending:
                 self.pending = self.pending.delete(skill)
+            if skill in self.notes:  # the learner has answered on it since: the teacher's note is read
+                self.notes = self.notes.delete(skill)
         if self.mastered:
             self.unlocks(mastered_before)
+
+    # -- a teacher's override ----------------------------------------------------------------------
+
+    def override(self, event: LearnerEvent) -> None:
+        """A teacher marks a skill mastered or "needs another look" (see the module docstring)."""
+        course, skill, now = self.course, event.skill_id, event.at
+        if skill not in course.graph:
+            return  # a skill no longer in the course: nothing to change
+        direction = OverrideDirection(event.direction)
+        self.notes = self.notes.set(skill, TeacherNote(direction, event.reason, now))
+        entry = self.skills.get(skill) or SkillProgress(skill_id=skill)
+        name = course.skill_name(skill)
+        if direction is OverrideDirection.MASTERED:
+            if not entry.is_mastered:
+                mastered_before = mastered_skills(self.skills)
+                self.skills = self.skills.set(skill, replace(entry, mastered_at=now, lapsed=False))
+                if skill not in self.schedules:
+                    # as for a mastery the loop reaches itself: the first successful recall, rated Good
+                    schedule = start_review(skill, now=now, rating=Rating.Good, policy=course.review_policy)
+                    self.schedules = self.schedules.set(skill, schedule)
+                self.mastered.append(skill)
+                if self.get("chosen_skill_id") == skill:
+                    self.set(chosen_skill_id="")
+                self.unlocks(mastered_before)
+            elif entry.lapsed:
+                self.skills = self.skills.set(skill, replace(entry, lapsed=False))
+            self.messages.insert(0, override_mastered_message(name, event.reason))
+        else:
+            if entry.is_mastered and not entry.lapsed:
+                self.skills = self.skills.set(skill, replace(entry, lapsed=True))
+                self.lapsed.append(skill)
+            self.messages.append(override_review_message(name, event.reason))
 
     def unlocks(self, mastered_before: frozenset[str]) -> None:
         graph = self.course.graph
@@ -628,6 +711,8 @@ class _Work:
             if progress == before:
                 continue
             self.skills = self.skills.set(skill, progress)
+            if skill in self.notes:  # the placement speaks about the skill now
+                self.notes = self.notes.delete(skill)
             if progress.is_mastered and skill not in self.schedules:
                 schedule = start_review(skill, now=now, rating=Rating.Easy, policy=self.course.review_policy)
                 self.schedules = self.schedules.set(skill, schedule)
@@ -649,6 +734,29 @@ def placement_lapsed_reason(name: str, answers: Sequence[Outcome]) -> str:
     else:
         why = f"the placement suggests {name} needs a refresh"
     return f"Time to review: {why}. You still have it mastered, and a quick review will make it strong again."
+
+
+def override_mastered_message(name: str, reason: str) -> str:
+    """What the learner is told when a teacher marks a skill mastered."""
+    return f"Your teacher marked {name} as mastered: “{reason}”"
+
+
+def override_review_message(name: str, reason: str) -> str:
+    """What the learner is told when a teacher asks for another look at a skill (mastery stays)."""
+    return (
+        f"Your teacher asked you to take another look at {name}: “{reason}” You still have it mastered, "
+        "and a quick review will make it strong again."
+    )
+
+
+def teacher_note_reason(name: str, note: TeacherNote) -> str:
+    """The map's reason for a skill a teacher overrode (while the teacher's note stands)."""
+    if note.direction is OverrideDirection.MASTERED:
+        return f"Mastered: your teacher marked {name} as mastered."
+    return (
+        f"Time to review: your teacher asked you to take another look at {name}. You still have it "
+        "mastered, and a quick review will make it strong again."
+    )
 
 
 def _as_map(mapping: Mapping[str, Any]) -> Map[str, Any]:
@@ -833,7 +941,7 @@ def _board(
 def skill_map(state: CourseState, course: Course, *, now: datetime) -> dict[str, SkillStatus]:
     """Every skill's state and reason (today's capped reviews shown as due)."""
     reviewed_today, away_since = state.reviews_today(now)
-    return policy_skill_map(
+    states = policy_skill_map(
         course.graph,
         _in_graph(state.skills, course),
         now=now,
@@ -842,6 +950,15 @@ def skill_map(state: CourseState, course: Course, *, now: datetime) -> dict[str,
         reviewed_today=reviewed_today,
         away_since=away_since,
     )
+    for skill, note in _in_graph(state.teacher_notes, course).items():
+        status = states[skill]
+        entry = state.skills.get(skill)
+        lapsed = entry is not None and entry.lapsed
+        if (note.direction is OverrideDirection.MASTERED and status.state is MasteryState.MASTERED) or (
+            note.direction is OverrideDirection.NEEDS_REVIEW and lapsed
+        ):
+            states[skill] = replace(status, reason=teacher_note_reason(course.skill_name(skill), note))
+    return states
 
 
 def _in_graph(table: Mapping[str, Any], course: Course) -> dict[str, Any]:

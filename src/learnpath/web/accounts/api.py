@@ -10,16 +10,19 @@ from django.utils import timezone
 
 from learnpath.web.accounts import access, first_passwords, selectors, services
 from learnpath.web.accounts import passwords as readable_passwords
+from learnpath.web.accounts.join_codes import join_code_display
 from learnpath.web.accounts.models import Class, Organisation, Role, User
 from learnpath.web.accounts.services import DemoAccount
 
 __all__ = [
     "ClassInfo",
     "DemoAccount",
+    "JoiningCode",
     "PersonInfo",
     "audit_record",
     "class_create",
     "class_info",
+    "class_joining_code",
     "class_learner_add",
     "class_learners",
     "class_slug_taken",
@@ -42,6 +45,12 @@ __all__ = [
     "user_is_platform_admin",
     "user_organisation_id",
 ]
+
+
+def demo_accounts_disable() -> list[str]:
+    """Turn off signing in for the demo accounts (``services.demo_accounts_disable``): what
+    ``learnpath serve`` does outside demo mode; returns the user names turned off."""
+    return services.demo_accounts_disable()
 
 
 def demo_accounts_ensure(*, password: str | None = None) -> list[DemoAccount]:
@@ -184,6 +193,24 @@ def classes_of_learner(*, learner_id: int) -> list[ClassInfo]:
         .select_related("organisation")
         .order_by("name")
     ]
+
+
+@dataclass(frozen=True)
+class JoiningCode:
+    """A class's join code as its teacher sees it: ``code`` as shown (``k7dm-f3wa``, empty if it has none
+    yet) and whether joining with it is open."""
+
+    code: str
+    is_open: bool
+
+
+def class_joining_code(*, class_id: int) -> JoiningCode | None:
+    """The class's join code for its teacher's page (the caller decides who may see it), or None."""
+    row = Class.objects.filter(pk=class_id).values("joining_code", "joining_open").first()
+    if row is None:
+        return None
+    code = row["joining_code"] or ""
+    return JoiningCode(code=join_code_display(code), is_open=bool(code) and row["joining_open"])
 
 
 def class_learners(*, class_id: int) -> list[PersonInfo]:

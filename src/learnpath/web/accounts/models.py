@@ -62,6 +62,15 @@ class Class(models.Model):
         related_name="classes_joined",
         blank=True,
     )
+    joining_code = models.CharField(
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
+        default=None,
+        help_text="What learners type to sign up in or join this class (see accounts/join_codes.py).",
+    )
+    joining_open = models.BooleanField(default=True, help_text="Off: the joining code is refused.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

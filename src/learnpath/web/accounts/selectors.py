@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from learnpath.web.accounts.join_codes import join_code_normalise
 from learnpath.web.accounts.models import AuditEntry, Class, GuardianLink, User
 
 
@@ -58,4 +59,16 @@ def active_guardian_links(
         links = links.filter(guardian_id=guardian_id)
     return list(
         links.select_related("guardian", "learner").order_by("learner__username", "guardian__username")
+    )
+
+
+def class_open_with_code(*, code: str) -> Class | None:
+    """The class whose join code this is (as typed: case, spaces and dashes ignored), if joining is open."""
+    normalised = join_code_normalise(code)
+    if not normalised:
+        return None
+    return (
+        Class.objects.select_related("organisation")
+        .filter(joining_code=normalised, joining_open=True)
+        .first()
     )

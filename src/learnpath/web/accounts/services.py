@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from learnpath.web.accounts.join_codes import join_code_generate, join_code_normalise
 from learnpath.web.accounts.models import (
     AuditEntry,
     Class,
@@ -88,9 +89,104 @@ def user_create(
 @transaction.atomic
 def class_create(*, organisation: Organisation, slug: str, name: str, actor: User | None = None) -> Class:
     """Create a class (school class or training group) in an organisation."""
-    klass = Class.objects.create(organisation=organisation, slug=slug, name=name)
+    klass = Class.objects.create(
+        organisation=organisation, slug=slug, name=name, joining_code=_joining_code_unique()
+    )
     audit_entry_record(actor=actor, action="class.create", target_type="class", target_id=klass.pk)
     return klass
+
+
+def _joining_code_unique() -> str:
+    """A new join code no class has. With 2.56 × 10^10 codes a clash is rare; the unique constraint
+    stops the one that races past this check."""
+    while True:
+        code = join_code_generate()
+        if not Class.objects.filter(joining_code=code).exists():
+            return code
+
+
+@transaction.atomic
+def class_joining_code_new(*, klass: Class, actor: User) -> str:
+    """Give the class a new join code and open joining; the old code stops working at once (audited)."""
+    klass.joining_code = _joining_code_unique()
+    klass.joining_open = True
+    klass.save(update_fields=["joining_code", "joining_open"])
+    audit_entry_record(actor=actor, action="class.joining_code_new", target_type="class", target_id=klass.pk)
+    return klass.joining_code
+
+
+@transaction.atomic
+def class_joining_set_open(*, klass: Class, is_open: bool, actor: User) -> None:
+    """Open or close joining with the class's code (audited); closing keeps the code for reopening."""
+    klass.joining_open = is_open
+    klass.save(update_fields=["joining_open"])
+    audit_entry_record(
+        actor=actor,
+        action="class.joining_open" if is_open else "class.joining_close",
+        target_type="class",
+        target_id=klass.pk,
+    )
+
+
+class JoinRefused(ValueError):
+    """A sign-up or a join that cannot be done; the message is the one plain line the person sees."""
+
+
+NO_CLASS_WITH_THAT_CODE = (
+    "No class takes that code. Check it with your teacher: it has 8 letters and digits, like k7dm-f3wa."
+)
+
+
+def _class_open_with_code(code: str) -> Class:
+    normalised = join_code_normalise(code)
+    klass = (
+        Class.objects.select_for_update().filter(joining_code=normalised, joining_open=True).first()
+        if normalised
+        else None
+    )
+    if klass is None:
+        raise JoinRefused(NO_CLASS_WITH_THAT_CODE)
+    return klass
+
+
+@transaction.atomic
+def learner_sign_up(
+    *, code: str, username: str, display_name: str, password: str | None
+) -> tuple[User, Class]:
+    """A new learner account in the class whose open join code this is, in the class's organisation.
+
+    The code makes learners only; nobody gives an e-mail address. ``password=None`` is not allowed here:
+    the caller passes the learner's own (checked by Django's validators) or a generated one. The account's
+    creation and its joining are audited with the new learner as the actor. Raises ``JoinRefused`` with
+    nothing changed for a wrong, replaced or closed code.
+    """
+    klass = _class_open_with_code(code)
+    if password is None:
+        raise ValueError("a signed-up learner needs a password")
+    user = user_create(
+        username=username,
+        password=password,
+        role=Role.LEARNER,
+        organisation=klass.organisation,
+        display_name=display_name,
+    )
+    audit_entry_record(
+        actor=user, action="user.sign_up", target_type="user", target_id=user.pk, details={"class": klass.pk}
+    )
+    class_learner_add(klass=klass, learner=user, actor=user)
+    return user, klass
+
+
+@transaction.atomic
+def learner_class_join(*, learner: User, code: str) -> tuple[Class, bool]:
+    """A signed-in learner joins the class whose open join code this is (their own organisation's only);
+    returns the class and whether they were newly added. Audited; ``JoinRefused`` changes nothing."""
+    klass = _class_open_with_code(code)
+    if learner.role != Role.LEARNER or learner.organisation_id != klass.organisation_id:
+        raise JoinRefused(NO_CLASS_WITH_THAT_CODE)
+    before = ClassMembership.objects.filter(klass=klass, learner=learner).exists()
+    class_learner_add(klass=klass, learner=learner, actor=learner)
+    return klass, not before
 
 
 def _require_same_organisation(klass: Class, user: User) -> None:
@@ -228,6 +324,29 @@ def demo_accounts_ensure(*, password: str | None = None) -> list[DemoAccount]:
     return [
         DemoAccount(role=str(role), username=username, password=password) for role, username, _ in DEMO_USERS
     ]
+
+
+@transaction.atomic
+def demo_accounts_disable() -> list[str]:
+    """Turn off signing in for the demo accounts whose password ``learnpath demo`` printed (the four
+    accounts and the demo class's learners); returns the user names turned off, none if none was on.
+
+    Their data stays; ``learnpath demo`` gives them the demo password again.
+    """
+    names = [username for _role, username, _name in DEMO_USERS]
+    users = [
+        *User.objects.filter(username__in=names, organisation__slug=DEMO_ORGANISATION_SLUG),
+        *demo_class_learners(),
+    ]
+    turned_off = []
+    for user in users:
+        if not user.has_usable_password():
+            continue
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        audit_entry_record(actor=None, action="user.demo_disabled", target_type="user", target_id=user.pk)
+        turned_off.append(user.username)
+    return sorted(turned_off)
 
 
 DEMO_CLASS_LEARNER_PREFIX = "demo-class-"

@@ -1,23 +1,30 @@
-"""Sign-in, sign-out and password pages (Django's auth views with learnpath's templates), and a teacher's
-printable class sheet with password resets for the class's learners."""
+"""Sign-in, sign-out and password pages (Django's auth views with learnpath's templates), a teacher's
+printable class sheet with password resets for the class's learners, and joining a class with its code:
+a new learner's sign-up (no e-mail), a signed-in learner's join, and the teacher's code controls."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from learnpath.web import throttle
 from learnpath.web.accounts import access, selectors, services
 from learnpath.web.accounts.first_passwords import first_passwords_keep, first_passwords_take
+from learnpath.web.accounts.forms import CHOICE_MADE, JoinForm, SignUpForm
+from learnpath.web.accounts.join_codes import SIGN_UP_PER_ADDRESS, join_code_display
+from learnpath.web.accounts.models import Role
+from learnpath.web.accounts.passwords import password_generate
 
 
 def _account_key(username: str) -> str:
@@ -115,3 +122,129 @@ def learner_password_reset(request: HttpRequest, class_id: int, learner_id: int)
         request.session, class_id=klass.pk, passwords=[(learner.username, password)], now=timezone.now()
     )
     return redirect("accounts:class-sheet", class_id=klass.pk)
+
+
+# -- joining a class with its code ------------------------------------------------------------------------
+
+JOIN_WELCOME_SESSION_KEY = "learnpath:join-welcome"
+
+
+def _class_landing(class_id: int) -> str:
+    """Where a learner lands after joining: the class's first course, or the home page without one."""
+    # The class's courses are coaching's (ClassCourse); read through its api, as demo_accounts_ensure does.
+    from learnpath.web.coaching import api as coaching_api
+
+    courses = coaching_api.class_course_ids(class_id=class_id)
+    return reverse("learning:home", kwargs={"course_id": courses[0]}) if courses else reverse("home")
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    """Join a class with its code. Signed out: make a learner account in it. A signed-in learner: join one
+    more class. The code makes learners only, so a signed-in teacher, guardian or admin gets 404."""
+    user = request.user
+    if not user.is_authenticated:
+        return _sign_up(request)
+    if getattr(user, "role", None) != Role.LEARNER:
+        raise Http404("Class codes are for learners. Teachers are added to a class by an administrator.")
+    return _join_signed_in(request)
+
+
+def _sign_up(request: HttpRequest) -> HttpResponse:
+    address = f"address:{throttle.client_address(request)}"
+    form = SignUpForm(request.POST if request.method == "POST" else None)
+    context: dict[str, Any] = {"form": form}
+    if request.method != "POST":
+        return render(request, "accounts/sign_up.html", context)
+    try:
+        throttle.check(SIGN_UP_PER_ADDRESS, address, "class codes from this network")
+    except throttle.Throttled as error:
+        context["code_error"] = str(error)
+        return render(request, "accounts/sign_up.html", context, status=429)
+    if not selectors.class_open_with_code(code=str(request.POST.get("code", ""))):
+        throttle.failed(SIGN_UP_PER_ADDRESS, address)
+        context["code_error"] = services.NO_CLASS_WITH_THAT_CODE
+        return render(request, "accounts/sign_up.html", context, status=400)
+    if not form.is_valid():
+        return render(request, "accounts/sign_up.html", context, status=400)
+    data = form.cleaned_data
+    made_password = password_generate() if data["password_choice"] == CHOICE_MADE else None
+    try:
+        user, klass = services.learner_sign_up(
+            code=data["code"],
+            username=data["username"],
+            display_name=data["display_name"],
+            password=made_password or data["password1"],
+        )
+    except services.JoinRefused as error:  # closed or replaced between the check and now
+        context["code_error"] = str(error)
+        return render(request, "accounts/sign_up.html", context, status=400)
+    except IntegrityError:  # the same user name taken a moment ago
+        form.add_error("username", "That username was taken a moment ago. Choose another one.")
+        return render(request, "accounts/sign_up.html", context, status=400)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if made_password is None and not data.get("username_made"):
+        return redirect(_class_landing(klass.pk))
+    # Something was made for them: show it once, then on to the course (a reload cannot sign up twice).
+    request.session[JOIN_WELCOME_SESSION_KEY] = {
+        "class_id": klass.pk,
+        "class_name": klass.name,
+        "username": user.username,
+        "password": made_password or "",
+    }
+    return redirect("accounts:join-welcome")
+
+
+def _join_signed_in(request: HttpRequest) -> HttpResponse:
+    who = str(request.user.pk)  # the same count as the My classes form (coaching)
+    form = JoinForm(request.POST if request.method == "POST" else None)
+    context: dict[str, Any] = {"form": form, "signed_in": True}
+    if request.method != "POST":
+        return render(request, "accounts/sign_up.html", context)
+    try:
+        throttle.check(throttle.JOIN_CODE_PER_USER, who, "class codes")
+    except throttle.Throttled as error:
+        context["code_error"] = str(error)
+        return render(request, "accounts/sign_up.html", context, status=429)
+    try:
+        klass, _ = services.learner_class_join(
+            learner=request.user,  # type: ignore[arg-type]
+            code=str(request.POST.get("code", "")),
+        )
+    except services.JoinRefused as error:
+        throttle.failed(throttle.JOIN_CODE_PER_USER, who)
+        context["code_error"] = str(error)
+        return render(request, "accounts/sign_up.html", context, status=400)
+    return redirect(_class_landing(klass.pk))
+
+
+@login_required
+@require_GET
+def join_welcome(request: HttpRequest) -> HttpResponse:
+    """Once, after a sign-up that made a user name or a password: show them, then on to the course."""
+    welcome = request.session.pop(JOIN_WELCOME_SESSION_KEY, None)
+    if not isinstance(welcome, dict) or request.user.get_username() != welcome.get("username"):
+        return redirect("home")
+    return render(
+        request,
+        "accounts/join_welcome.html",
+        {**welcome, "landing": _class_landing(int(welcome["class_id"]))},
+    )
+
+
+@login_required
+@require_POST
+def joining_code_change(request: HttpRequest, class_id: int) -> HttpResponse:
+    """A teacher of the class makes a new join code (the old one stops working) or turns joining off or on."""
+    klass = access.access_class_taught(request.user, class_id)
+    action = request.POST.get("action")
+    actor = request.user
+    if action == "new":
+        code = services.class_joining_code_new(klass=klass, actor=actor)  # type: ignore[arg-type]
+        messages.success(request, f"New class code {join_code_display(code)}; the old one no longer works.")
+    elif action in ("open", "close"):
+        services.class_joining_set_open(klass=klass, is_open=action == "open", actor=actor)  # type: ignore[arg-type]
+        messages.success(
+            request, "Joining with the class code is on." if action == "open" else "Joining is off."
+        )
+    return redirect("coaching:class", class_id=klass.pk)

@@ -6,6 +6,9 @@ Signals (each comes with its evidence and a suggested action, so a teacher can c
 - **repeated errors**: the last ``ERRORS_IN_A_ROW`` answers were all wrong;
 - **runs of hints**: at least ``HINTS_IN_WINDOW`` hints or worked solutions among the last ``HINT_WINDOW``
   actions;
+- **relying on hints**: over the last ``DEPENDENCE_QUESTIONS`` questions answered (at least
+  ``DEPENDENCE_MIN_QUESTIONS`` of them), a hint was taken before the first answer on at least
+  ``DEPENDENCE_SHARE`` of them. One hint a question never makes a run of hints, so this is its own signal;
 - **idle**: nothing done for ``IDLE_DAYS`` days (or never started);
 - **predicted to fail the next item**: BKT's P(correct) on the skill being practised, from its
   P(mastered) (Corbett & Anderson 1995: P(correct) = P(L)(1 − slip) + (1 − P(L)) guess), below
@@ -26,12 +29,18 @@ from django.utils.safestring import SafeString, mark_safe
 ERRORS_IN_A_ROW = 3
 HINT_WINDOW = 6
 HINTS_IN_WINDOW = 3
+DEPENDENCE_QUESTIONS = 10
+DEPENDENCE_MIN_QUESTIONS = 8
+DEPENDENCE_SHARE = 0.8
+RECENT_EVENTS = 60
+"""Events read per learner: enough for ``DEPENDENCE_QUESTIONS`` questions of a start, a hint or two and
+an answer or two each (one query for the class whatever this is)."""
 IDLE_DAYS = 5
 FAIL_BELOW = 0.45
 MIN_ANSWERS_FOR_PREDICTION = 3
 STUCK_BELOW = 0.5
 STUCK_MIN_ANSWERS = 3
-URGENCY = {"errors": 0, "predicted": 1, "hints": 2, "behind": 3, "idle": 4}
+URGENCY = {"errors": 0, "predicted": 1, "hints": 2, "dependence": 2, "behind": 3, "idle": 4}
 
 
 @dataclass(frozen=True)
@@ -159,6 +168,40 @@ def current_skill(recent: Sequence[Activity]) -> str | None:
     return current.skill_ids[0] if current is not None else None
 
 
+@dataclass(frozen=True)
+class HintUse:
+    """Of the learner's latest answered questions: how many, how many with a hint before the first
+    answer, and the skill hinted on most often among those."""
+
+    questions: int
+    hinted: int
+    skill_id: str
+
+
+def hint_use(recent: Sequence[Activity], *, questions: int = DEPENDENCE_QUESTIONS) -> HintUse:
+    """Hints before the first answer over the latest ``questions`` answered questions (``recent`` newest
+    first; a question runs from its ``start`` to the next). A question with no answer (skipped, or still
+    open) does not count; a hint after the first answer (on a later step, or after a wrong try) does not
+    make a question hinted."""
+    answered: list[tuple[bool, str]] = []  # (hint before the first answer, skill), oldest first
+    hint_first = done = False
+    for activity in reversed(recent):
+        if activity.kind == "start":
+            hint_first = done = False
+        elif activity.kind == "hint" and not done:
+            hint_first = True
+        elif activity.kind == "answer" and not done:
+            done = True
+            answered.append((hint_first, activity.skill_ids[0] if activity.skill_ids else ""))
+    window = answered[-questions:]
+    tally: dict[str, int] = {}
+    for was_hinted, skill in window:
+        if was_hinted and skill:
+            tally[skill] = tally.get(skill, 0) + 1
+    top = max(sorted(tally), key=lambda skill: tally[skill], default="")
+    return HintUse(len(window), sum(1 for was_hinted, _skill in window if was_hinted), top)
+
+
 def learner_signals(
     *,
     name: str,
@@ -211,6 +254,20 @@ def learner_signals(
                 + ".",
                 f"Ask {name} to explain the first step aloud; re-teach the idea, not the answer.",
                 skill,
+            )
+        )
+    use = hint_use(recent)
+    if use.questions >= DEPENDENCE_MIN_QUESTIONS and use.hinted >= DEPENDENCE_SHARE * use.questions - 1e-9:
+        signals.append(
+            Signal(
+                "dependence",
+                "Relying on hints",
+                f"Took a hint before the first answer on {use.hinted} of the last {use.questions} questions"
+                + (f", most often on {skill_name(use.skill_id)}" if use.skill_id else "")
+                + ".",
+                f"Ask {name} to try each question first and take a hint only after a first attempt; "
+                "if they cannot start, re-teach the idea with a worked example.",
+                use.skill_id,
             )
         )
     if last_active is None:

@@ -141,7 +141,9 @@ def class_cockpit(*, class_id: int, course_id: str, now: datetime) -> cockpit_ru
     learners = accounts_api.class_learners(class_id=class_id)
     learner_ids = [learner.id for learner in learners]
     skills = course_skills(course_id=course_id)
-    recent = learning_api.recent_events(learner_ids=learner_ids, course_id=course_id, per_learner=10)
+    recent = learning_api.recent_events(
+        learner_ids=learner_ids, course_id=course_id, per_learner=cockpit_rules.RECENT_EVENTS
+    )
     targets = pacing_targets(class_id=class_id, course_id=course_id)
     activities = {learner_id: _activities(rows) for learner_id, rows in recent.items()}
     current = {

@@ -17,6 +17,11 @@ urlpatterns = [
     path(
         "classes/<int:class_id>/learners/<int:learner_id>/feedback/", views.learner_feedback, name="feedback"
     ),
+    path(
+        "classes/<int:class_id>/learners/<int:learner_id>/override/",
+        views.learner_override,
+        name="override",
+    ),
     path("classes/<int:class_id>/pacing/", views.pacing, name="pacing"),
     path("classes/<int:class_id>/pacing/shift/", views.pacing_shift, name="pacing-shift"),
     path("classes/<int:class_id>/pacing/<int:target_id>/delete/", views.pacing_delete, name="pacing-delete"),

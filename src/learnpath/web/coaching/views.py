@@ -6,6 +6,7 @@ anyone who does not teach the class, exactly as for a class that does not exist.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlencode
 
@@ -96,7 +97,7 @@ def class_join(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
-    """A class: its learners, its courses, its join code and its groups."""
+    """A class: its learners, its courses, its class code (accounts: sign-up and joining) and its groups."""
     klass = access.access_class_teacher(request.user, class_id)
     attached = selectors.class_course_ids(class_id=class_id)
     visible = curriculum_api.courses_visible(user=request.user)
@@ -109,7 +110,8 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
             "learners": accounts_api.class_learners(class_id=class_id),
             "courses": [(course_id, titles.get(course_id, course_id)) for course_id in attached],
             "attachable": [course for course in visible if course.id not in attached],
-            "join_code": selectors.join_code(class_id=class_id),
+            "joining": accounts_api.class_joining_code(class_id=class_id),
+            "join_url": request.build_absolute_uri(reverse("accounts:join")),
             "groups": selectors.groups(class_id=class_id),
         },
     )
@@ -233,6 +235,13 @@ def learner_detail(request: HttpRequest, class_id: int, learner_id: int) -> Http
                 for ev in agency_api.readable_events(course_id=course_id, events=events.get(learner_id, []))
             ],
             skills=list(names.items()),
+            overrides=[
+                (row, names.get(row.skill_id, "a skill no longer in the course"))
+                for row in learning_api.mastery_overrides(learner_id=learner_id, course_id=course_id)
+            ],
+            override_directions=learning_api.OVERRIDE_DIRECTIONS,
+            override_key=uuid.uuid4().hex,
+            override_max=learning_api.MAX_OVERRIDE_REASON,
         )
     interventions = selectors.learner_interventions(class_id=class_id, learner_id=learner_id)
     skill_names = {
@@ -284,6 +293,45 @@ def learner_feedback(request: HttpRequest, class_id: int, learner_id: int) -> Ht
     course = request.POST.get("course", "")
     url = reverse("coaching:learner", kwargs={"class_id": class_id, "learner_id": learner_id})
     return redirect(url + (f"?{urlencode({'course': course})}" if course else ""))
+
+
+@login_required
+@require_POST
+def learner_override(request: HttpRequest, class_id: int, learner_id: int) -> HttpResponse:
+    """A teacher marks one of the learner's skills mastered, or "needs another look", with a reason.
+
+    Recorded in the learner's log (``learning.api.mastery_override``), audited, shown to the learner."""
+    _, learner = access.access_class_learner(request.user, class_id, learner_id)
+    course_id = request.POST.get("course", "")
+    skill_id = request.POST.get("skill", "")
+    attached = course_id in selectors.class_course_ids(class_id=class_id)
+    names = dict(selectors.course_skills(course_id=course_id)) if attached else {}
+    if not attached:
+        messages.error(request, "Choose one of the class's courses on the learner's page.")
+    elif skill_id not in names:
+        messages.error(request, "Choose a skill of the course.")
+    else:
+        try:
+            learning_api.mastery_override(
+                teacher=request.user,
+                learner_id=learner.id,
+                course_id=course_id,
+                skill_id=skill_id,
+                direction=request.POST.get("direction", ""),
+                reason=request.POST.get("reason", ""),
+                idempotency_key=request.POST.get("idempotency_key", ""),
+            )
+        except learning_api.LearningError as error:
+            messages.error(request, error.detail)
+        else:
+            done = (
+                "marked mastered"
+                if request.POST.get("direction") == "mastered"
+                else "marked for another look"
+            )
+            messages.success(request, f"{names[skill_id]} {done} for {learner.name}; they see your reason.")
+    url = reverse("coaching:learner", kwargs={"class_id": class_id, "learner_id": learner_id})
+    return redirect(url + (f"?{urlencode({'course': course_id})}" if attached else ""))
 
 
 @login_required

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from learnpath.web.learning.errors import LearningError
 from learnpath.web.learning.rebuild import DERIVED_MODELS, RebuildReport, state_rebuild
+from learnpath.web.learning.services import MAX_OVERRIDE_REASON
 
 # LearningError: what the writes here refuse with (``status`` and ``detail``: nothing was recorded).
-__all__ = ["LearningError", "RebuildReport", "derived_snapshot", "state_rebuild"]
+__all__ = [
+    "MAX_OVERRIDE_REASON",
+    "LearningError",
+    "OverrideRow",
+    "RebuildReport",
+    "derived_snapshot",
+    "state_rebuild",
+]
 
 
 def derived_snapshot(*, course_id: str | None = None) -> dict[str, list[tuple[Any, ...]]]:
@@ -211,6 +220,78 @@ def practice_course_access(*, user: Any, course_id: str) -> Any:
     from learnpath.web.learning.access import access_practice_course
 
     return access_practice_course(user, course_id)
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    """A teacher's override of a learner's skill, as recorded in the learner's log."""
+
+    id: int
+    skill_id: str
+    direction: str
+    reason: str
+    teacher: str
+    occurred_at: Any
+
+
+OVERRIDE_DIRECTIONS = (("mastered", "Mastered"), ("not_mastered", "Needs another look (not mastered)"))
+
+
+def mastery_override(
+    *,
+    teacher: Any,
+    learner_id: int,
+    course_id: str,
+    skill_id: str,
+    direction: str,
+    reason: str,
+    idempotency_key: str,
+    now: Any = None,
+) -> dict[str, Any]:
+    """A teacher marks a learner's skill mastered or "needs another look" (``direction``: ``"mastered"``
+    or ``"not_mastered"``) with a reason the learner reads; the caller (coaching) has checked that the
+    teacher may. A learner event applied by the engine's loop, audited; raises ``LearningError``
+    (``services.mastery_override``)."""
+    from django.contrib.auth import get_user_model
+
+    from learnpath.web.learning import services
+    from learnpath.web.learning.errors import NotFound
+
+    learner = get_user_model().objects.filter(pk=learner_id, is_active=True).first()
+    if learner is None:
+        raise NotFound(f"There is no learner {learner_id}.")
+    return services.mastery_override(
+        teacher=teacher,
+        learner=learner,
+        course_id=course_id,
+        skill_id=skill_id,
+        direction=direction,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+
+
+def mastery_overrides(*, learner_id: int, course_id: str, limit: int = 20) -> list[OverrideRow]:
+    """The learner's latest overrides in the course (newest first), with the teacher's name: one query."""
+    from learnpath.web.learning.models import Event
+
+    rows = (
+        Event.objects.filter(learner_id=learner_id, course_id=course_id, kind="override")
+        .select_related("actor")
+        .order_by("-id")[:limit]
+    )
+    return [
+        OverrideRow(
+            id=row.pk,
+            skill_id=row.skill_id,
+            direction=str(row.result.get("direction", "")),
+            reason=str(row.result.get("reason", "")),
+            teacher=str(row.actor) if row.actor is not None else "a former teacher",
+            occurred_at=row.occurred_at,
+        )
+        for row in rows
+    ]
 
 
 def has_history(*, learner_id: int, course_id: str) -> bool:

@@ -50,6 +50,9 @@ class MapSkillOut(Schema):
     reason: str
     p_mastered: float
     depth: int
+    teacher_note: str = Field(
+        "", description="A teacher's override of this skill in their words (empty when there is none)."
+    )
 
 
 class BoardOut(Schema):

@@ -25,6 +25,7 @@ class EventKind(models.TextChoices):
     SOLUTION = "solution", "Worked solution shown"
     RESOURCE = "resource", "Resource opened"
     CHOICE = "choice", "Skill chosen"
+    OVERRIDE = "override", "Mastery set by a teacher"
 
 
 class Event(models.Model):
@@ -52,6 +53,14 @@ class Event(models.Model):
     )
     result = models.JSONField(
         default=dict, help_text="What the learner was told (replayed for a repeated key)."
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who did it when not the learner: the teacher of an override (blank: the learner).",
     )
     occurred_at = models.DateTimeField(help_text="Server time (UTC) of the action; the clock of the rules.")
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -95,6 +104,10 @@ class LearnerCourse(models.Model):
     )
     items = models.JSONField(
         default=dict, help_text="Items shown: {item: [times shown, last worked solution seen or null]}."
+    )
+    teacher_notes = models.JSONField(
+        default=dict,
+        help_text="Teachers' overrides still to tell the learner: {skill: engine.learner_loop.TeacherNote}.",
     )
     last_event_id = models.BigIntegerField(default=0)
 

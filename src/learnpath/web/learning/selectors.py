@@ -78,6 +78,18 @@ class MapSkill:
     reason: str
     p_mastered: float
     depth: int
+    teacher_note: str = ""
+    """A teacher's override of this skill in their own words, until the learner's next answer on it."""
+
+
+def teacher_note_words(note: learner_loop.TeacherNote) -> str:
+    """ "Your teacher marked it mastered on 07 Dec: “...”" (or asked for another look)."""
+    what = (
+        "marked it mastered"
+        if note.direction is learner_loop.OverrideDirection.MASTERED
+        else "asked you to take another look at it"
+    )
+    return f"Your teacher {what} on {note.at:%d %b}: “{note.reason}”"
 
 
 def map_skills(state: LearnerState, model: CourseModel, *, now: datetime) -> list[MapSkill]:
@@ -86,6 +98,7 @@ def map_skills(state: LearnerState, model: CourseModel, *, now: datetime) -> lis
     for skill_id, status in map_states(state, model, now=now).items():
         label, icon = STATE_LABELS[str(status.state)]
         entry = state.state.skills.get(skill_id)
+        note = state.state.teacher_notes.get(skill_id)
         out.append(
             MapSkill(
                 id=skill_id,
@@ -96,6 +109,7 @@ def map_skills(state: LearnerState, model: CourseModel, *, now: datetime) -> lis
                 reason=status.reason,
                 p_mastered=round(entry.p_mastered, 4) if entry else 0.0,
                 depth=model.graph.depth(skill_id),
+                teacher_note=teacher_note_words(note) if note is not None else "",
             )
         )
     return out

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 
 from learnpath.content.checking import check_response
 from learnpath.content.model import Item, Step
-from learnpath.engine.learner_loop import MAIN_PART, EventKind, OpenQuestion
+from learnpath.engine.learner_loop import MAIN_PART, EventKind, OpenQuestion, OverrideDirection
 from learnpath.engine.learner_loop import step as loop_step
 from learnpath.engine.review import Confidence
 from learnpath.web.learning import selectors
@@ -34,6 +34,9 @@ from learnpath.web.learning.store import LearnerState, event_from_row, resources
 
 PLACEMENT_ANSWER = EventKind.PLACEMENT_ANSWER.value
 PLACEMENT = EventKind.PLACEMENT.value
+OVERRIDE = EventKind.OVERRIDE.value
+MAX_OVERRIDE_REASON = 300
+"""Characters of a teacher's reason for an override: a sentence or two the learner reads."""
 
 MAX_KEY_LENGTH = 80
 Response = str | Sequence[str] | None
@@ -54,6 +57,8 @@ class NewEvent:
     verdict: str = ""
     confidence: str = ""
     result: dict[str, Any] = field(default_factory=dict)
+    actor_id: int | None = None
+    """Who did it when not the learner (the teacher of an override)."""
 
 
 def practice_course(user: Any, course_id: str) -> CourseModel:
@@ -106,7 +111,11 @@ def _record(
                 row=row,
                 with_resources=False,
             )
-            last_active = state.state.last_active_at
+            # the latest moment in the log: the learner's last action or a teacher's override since
+            times = [note.at for note in state.state.teacher_notes.values()]
+            if state.state.last_active_at is not None:
+                times.append(state.state.last_active_at)
+            last_active = max(times, default=None)
             if last_active is not None and moment < last_active:
                 # A learner's log runs forward: FSRS refuses reviews back in time (clock skew between
                 # app servers, or a demo clock moved back).
@@ -174,7 +183,7 @@ def _append(
     )
     state.state, effects = loop_step(state.state, event, model.loop)
     result = dict(new.result)
-    if new.kind in ("answer", "skip"):
+    if new.kind in ("answer", "skip", OVERRIDE):
         result.update(
             finished=effects.finished,
             counted=effects.observed,
@@ -199,6 +208,7 @@ def _append(
         confidence=new.confidence,
         model_version=model.loop.model.version,
         result=result,
+        actor_id=new.actor_id,
         occurred_at=moment,
     )
     state.last_event_id = row.pk
@@ -543,6 +553,83 @@ def skill_choose(
         return [choice, start]
 
     return _record(learner=learner, model=model, key=key, payload=payload, now=now, build=build)
+
+
+# -- a teacher's override (coaching checks that the teacher teaches the learner's class) --------------
+
+
+def override_reason_clean(reason: str) -> str:
+    """The teacher's reason on one line, or ``Unreadable`` if it is empty or too long."""
+    text = " ".join(str(reason or "").split())
+    if not text:
+        raise Unreadable("Give a reason: the learner reads it next to the skill.")
+    if len(text) > MAX_OVERRIDE_REASON:
+        raise Unreadable(
+            f"Keep the reason to {MAX_OVERRIDE_REASON} characters (it has {len(text)}): the learner reads it "
+            "next to the skill."
+        )
+    if not text.isprintable():
+        raise Unreadable("The reason has characters that cannot be shown; write it as plain text.")
+    return text
+
+
+def mastery_override(
+    *,
+    teacher: Any,
+    learner: Any,
+    course_id: str,
+    skill_id: str,
+    direction: str,
+    reason: str,
+    idempotency_key: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """A teacher marks a skill mastered, or "needs another look", for a learner, with a reason.
+
+    The caller has checked that ``teacher`` may do it (coaching: a teacher of the learner's class, or an
+    admin). Appended to the learner's log as an ``override`` event (``Event.actor`` is the teacher) and
+    applied by the engine's loop like any other event, so ``rebuild-state`` reproduces it; audited in the
+    same transaction. Raises ``NotFound`` (no such skill), ``Unreadable`` (no direction, or a reason
+    empty or too long), ``OutOfOrder`` (nothing to change: already mastered, or not mastered yet).
+    """
+    model = practice_course(learner, course_id)
+    if skill_id not in model.graph:
+        raise NotFound(f"The course has no skill {skill_id!r}.")
+    try:
+        way = OverrideDirection(direction)
+    except ValueError:
+        raise Unreadable("Choose “mastered” or “needs another look”.") from None
+    text = override_reason_clean(reason)
+    payload = {"kind": OVERRIDE, "skill": skill_id, "direction": str(way), "reason": text}
+    name = model.graph.name(skill_id)
+
+    def build(state: LearnerState, moment: datetime) -> list[NewEvent]:
+        entry = state.state.skills.get(skill_id)
+        mastered = entry is not None and entry.is_mastered
+        if way is OverrideDirection.MASTERED and mastered and entry is not None and not entry.lapsed:
+            raise OutOfOrder(f"{name} is already mastered: there is nothing to change.")
+        if way is OverrideDirection.NEEDS_REVIEW and not mastered:
+            raise OutOfOrder(
+                f"{name} is not mastered yet, so there is nothing to take another look at: the learner "
+                "is still working towards it. Leave feedback on an attempt instead."
+            )
+        from learnpath.web.accounts import api as accounts_api
+
+        accounts_api.audit_record(
+            actor=teacher,
+            action="learning.mastery_override",
+            target_type="user",
+            target_id=learner.pk,
+            details={"course": course_id, "skill": skill_id, "direction": str(way), "reason": text},
+        )
+        result = {"kind": OVERRIDE, "skill_id": skill_id, "direction": str(way), "reason": text}
+        return [
+            NewEvent(
+                kind=OVERRIDE, key=idempotency_key, skill_id=skill_id, result=result, actor_id=teacher.pk
+            )
+        ]
+
+    return _record(learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build)
 
 
 # -- placement (learnpath.web.placement writes its answers and its result to this log) --------------------

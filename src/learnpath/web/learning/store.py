@@ -28,6 +28,7 @@ from learnpath.engine.learner_loop import (
     LearnerEvent,
     OpenQuestion,
     ResourceUse,
+    TeacherNote,
     initial_state,
     step,
     switch_model,
@@ -57,6 +58,7 @@ COURSE_FIELDS = (
     "reviewed_today",
     "pending_resources",
     "items",
+    "teacher_notes",
     "last_event_id",
 )
 SKILL_FIELDS = ["p_mastered", "answers", "correct_streak", "mastered_at", "lapsed", "last_practised"]
@@ -139,6 +141,7 @@ def state_load(
         skills=Map(skills),
         schedules=Map(schedules),
         items=Map({item: _item_use(value) for item, value in row.items.items()}),
+        teacher_notes=Map({skill: TeacherNote.from_dict(note) for skill, note in row.teacher_notes.items()}),
     )
     if not same_model:
         # The course serves another model than the one that made this state: its state is recomputed
@@ -252,6 +255,8 @@ def event_from_row(
         extra = {"skills": tuple(str(s) for s in result.get("skills", ()))}
     elif kind is EventKind.PLACEMENT:
         extra = {"placement": PlacementResult.from_dict(result["placement"])}
+    elif kind is EventKind.OVERRIDE:
+        extra = {"direction": str(result.get("direction", "")), "reason": str(result.get("reason", ""))}
     return LearnerEvent(
         kind=kind,
         at=occurred_at,
@@ -310,6 +315,7 @@ def _course_row(loaded: LearnerState, course: Course) -> LearnerCourse:
             item: [use.shown, None if use.solution_at is None else use.solution_at.isoformat()]
             for item, use in state.items.items()
         },
+        teacher_notes={skill: note.to_dict() for skill, note in state.teacher_notes.items()},
         last_event_id=loaded.last_event_id,
     )
 

@@ -1,0 +1,105 @@
+"""Forms for joining a class with its code: a new learner's sign-up, and a signed-in learner's join."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.text import slugify
+
+from learnpath.web.accounts.models import Role, User
+from learnpath.web.accounts.passwords import READABLE_ALPHABET
+
+CHOICE_OWN = "own"
+CHOICE_MADE = "made"
+
+
+def username_taken(username: str) -> bool:
+    """True when an account has this user name, in any case (``Lena`` and ``lena`` would confuse)."""
+    return User.objects.filter(username__iexact=username).exists()
+
+
+def username_suggest(display_name: str) -> str:
+    """A free user name made from a display name: ``Amira K.`` → ``amira-k``, then ``amira-k2`` …"""
+    base = slugify(display_name)[:30].strip("-") or "learner"
+    for n in range(1, 100):
+        candidate = base if n == 1 else f"{base}{n}"
+        if not username_taken(candidate):
+            return candidate
+    while True:  # a very common name: a short readable suffix
+        candidate = f"{base}-{''.join(secrets.choice(READABLE_ALPHABET) for _ in range(4))}"
+        if not username_taken(candidate):
+            return candidate
+
+
+class JoinForm(forms.Form):
+    """A signed-in learner types the code of another class."""
+
+    code = forms.CharField(label="Class code", max_length=32, strip=True)
+
+
+class SignUpForm(forms.Form):
+    """A new learner: the class code, a name, a user name (suggested when left empty) and a password of
+    their own (Django's validators) or, for young children, a generated readable one. No e-mail."""
+
+    code = forms.CharField(label="Class code", max_length=32, strip=True)
+    display_name = forms.CharField(label="Your name", max_length=150, strip=True)
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        required=False,
+        strip=True,
+        validators=[User.username_validator],
+        help_text="Leave it empty and we make one from your name.",
+    )
+    password_choice = forms.ChoiceField(
+        choices=[(CHOICE_OWN, "I choose my password"), (CHOICE_MADE, "Make a password for me")],
+        initial=CHOICE_OWN,
+        widget=forms.RadioSelect,
+    )
+    password1 = forms.CharField(label="Password", required=False, strip=False, widget=forms.PasswordInput)
+    password2 = forms.CharField(
+        label="Password again", required=False, strip=False, widget=forms.PasswordInput
+    )
+
+    error_messages = {
+        "name": "Type your name, as your teacher should see it.",
+        "username_taken": "That username is taken. How about {suggestion}? It is filled in for you.",
+        "password_missing": "Choose a password and type it twice, or choose “Make a password for me”.",
+        "password_mismatch": "The two passwords are not the same. Type them again.",
+    }
+
+    def clean_display_name(self) -> str:
+        name = " ".join(str(self.cleaned_data.get("display_name", "")).split())
+        if not name:
+            raise forms.ValidationError(self.error_messages["name"])
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        name = data.get("display_name")
+        username = data.get("username") or ""
+        if name and not username and "username" not in self.errors:
+            data["username"] = username_suggest(name)
+            data["username_made"] = True
+        elif username and username_taken(username):
+            suggestion = username_suggest(name or username)
+            self.add_error("username", self.error_messages["username_taken"].format(suggestion=suggestion))
+            # Fill the suggestion in, so sending the form again takes it.
+            self.data = self.data.copy()
+            self.data["username"] = suggestion
+        if data.get("password_choice") == CHOICE_OWN:
+            first, second = data.get("password1") or "", data.get("password2") or ""
+            if not first or not second:
+                self.add_error("password1", self.error_messages["password_missing"])
+            elif first != second:
+                self.add_error("password2", self.error_messages["password_mismatch"])
+            elif data.get("username"):
+                candidate = User(username=data["username"], display_name=name or "", role=Role.LEARNER)
+                try:
+                    password_validation.validate_password(first, user=candidate)
+                except forms.ValidationError as error:
+                    self.add_error("password1", error)
+        return data
