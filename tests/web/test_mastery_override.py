@@ -84,8 +84,10 @@ def test_the_teacher_marks_a_skill_mastered_and_the_learner_reads_why(
     assert audit.actor_id == teacher.pk
     assert audit.target_id == str(learner.pk)
     assert audit.details["reason"] == REASON
-    # the teacher's page lists it
+    # the teacher's page lists it, and its timeline names it in words
     assert REASON in response.content.decode()
+    timeline = client_of(teacher).get(f"/classes/{klass.id}/learners/{learner.pk}/?course={course}")
+    assert "A teacher&#x27;s mastery decision" in timeline.content.decode()
     # the learner's map: the state, the reason for it, and the teacher's words next to the skill
     home = client_of(learner).get(f"/learn/{course}/").content.decode()
     assert f'data-testid="teacher-note-{SKILL}"' in home

@@ -24,6 +24,7 @@ ACTIONS = {
     "resource": "Opened a resource",
     "choice": "Chose a skill",
     "placement": "Placement",
+    "override": "A teacher's mastery decision",
 }
 
 
