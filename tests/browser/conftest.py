@@ -1,13 +1,20 @@
-"""Browser tests: README command (a) serves the demo; the fixtures in tests/conftest.py drive Chromium."""
+"""Browser tests: README command (a) serves the demo; the fixtures in tests/conftest.py drive Chromium.
+
+Every page a browser test visits goes through the accessibility gate (decision 0071): axe-core runs on each
+document before the browser leaves it, and on the pages still open when the test body ends, and the test fails
+on any serious or critical violation.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,3 +128,259 @@ def sign_in_as() -> Any:
         page.wait_for_load_state()
 
     return sign_in
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The accessibility gate (decision 0071)
+# ---------------------------------------------------------------------------------------------------------
+
+AXE = Axe()  # axe-core as bundled by axe-playwright-python: injected from disk, no network
+AXE_OPTIONS: dict[str, Any] = {"resultTypes": ["violations"]}
+FAILING_IMPACTS = frozenset({"serious", "critical"})
+
+# Serious or critical violations the gate lets through: (page path pattern, axe rule id, element selector
+# pattern), each only for that rule on those pages' matching elements, with a comment naming the files and
+# the rule. Empty: keep it so.
+KNOWN_EXCEPTIONS: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    impact: str
+    url: str
+    help: str
+    help_url: str
+    targets: tuple[str, ...]
+
+    def describe(self) -> str:
+        lines = [f"- {self.rule} ({self.impact}) on {self.url}: {self.help}", f"    {self.help_url}"]
+        lines += [f"    at {target}" for target in self.targets]
+        return "\n".join(lines)
+
+
+class AccessibilityViolations(AssertionError):
+    """axe-core found serious or critical violations on pages a test visited."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        self.violations = violations
+        pages = len({v.url for v in violations})
+        heading = (
+            f"accessibility gate: axe-core found {len(violations)} serious or critical violation(s) "
+            f"on {pages} page(s) (decision 0071):"
+        )
+        super().__init__("\n".join([heading, *(v.describe() for v in violations)]))
+
+
+def _is_known_exception(url: str, rule: str, target: str) -> bool:
+    path = urllib.parse.urlsplit(url).path
+    return any(
+        rule == known_rule and re.fullmatch(page, path) and re.fullmatch(element, target)
+        for page, known_rule, element in KNOWN_EXCEPTIONS
+    )
+
+
+def _target(node: dict[str, Any]) -> str:
+    """The CSS selector axe gives for an element (a list of selectors where it sits in iframes)."""
+    return " >> ".join(str(part) for part in node.get("target", [])) or str(node.get("html", ""))
+
+
+# The points where the gate checks a page (decision 0071). Before any of these actions the page's current
+# document is checked if it is new (so a document is always checked before the test acts on it or leaves it);
+# after the navigations the new document is checked at once. What a test has not acted on is checked when the
+# test body ends.
+CHECK_BEFORE: dict[type, tuple[str, ...]] = {
+    Page: (
+        "goto", "reload", "go_back", "go_forward", "set_content", "click", "dblclick", "tap", "fill",
+        "type", "press", "check", "uncheck", "set_checked", "select_option", "set_input_files",
+        "dispatch_event", "hover", "focus",
+    ),
+    Locator: (
+        "click", "dblclick", "tap", "fill", "clear", "type", "press", "press_sequentially", "check",
+        "uncheck", "set_checked", "select_option", "set_input_files", "dispatch_event", "hover", "focus",
+        "drag_to", "select_text",
+    ),
+}  # fmt: skip
+CHECK_AFTER: dict[type, tuple[str, ...]] = {
+    Page: ("goto", "reload", "go_back", "go_forward", "set_content", "wait_for_url", "wait_for_load_state"),
+}
+
+
+class AccessibilityGate:
+    """Runs axe-core on every document shown in the gated browser contexts, from the test's own thread.
+
+    Playwright's sync API deadlocks when a page is evaluated from inside a route or event handler while the
+    test waits on a navigation, so the only handler here notes that a page shows a new document; the checks
+    run at the points in CHECK_BEFORE / CHECK_AFTER and when the test body ends.
+    """
+
+    def __init__(self) -> None:
+        self.checked_urls: list[str] = []
+        self._pages: list[Page] = []
+        self._unchecked: set[Page] = set()
+        self._busy = False
+
+    def watch(self, context: BrowserContext) -> None:
+        context.on("page", self._watch_page)
+        for page in context.pages:
+            self._watch_page(page)
+
+    def _watch_page(self, page: Page) -> None:
+        self._pages.append(page)
+
+        def new_document(frame: Any) -> None:
+            if frame == page.main_frame:
+                self._unchecked.add(page)
+
+        page.on("framenavigated", new_document)
+
+    def checkpoint(self, page: Page, *, new_document: bool = False) -> None:
+        """Check the page's document unless it was checked already; raise at once on a violation."""
+        if new_document and page in self._pages:
+            self._unchecked.add(page)  # set_content writes a new document without a navigation
+        if self._busy or page not in self._unchecked or page.is_closed():
+            return
+        self._busy = True
+        try:
+            page.wait_for_load_state()
+            self.check(page)
+        finally:
+            self._busy = False
+
+    def scan(self, page: Page) -> list[Violation]:
+        """Run axe on the page's current document; return its serious and critical violations."""
+        self._unchecked.discard(page)
+        url = page.url
+        if url == "about:blank" and page.evaluate("!document.body || !document.body.childElementCount"):
+            return []  # the empty page a new tab starts on
+        response = AXE.run(page, options=AXE_OPTIONS).response
+        self.checked_urls.append(url)
+        found = []
+        for violation in response["violations"]:
+            if violation.get("impact") not in FAILING_IMPACTS:
+                continue
+            targets = [_target(node) for node in violation.get("nodes", [])]
+            targets = [t for t in targets if not _is_known_exception(url, violation["id"], t)]
+            if targets:
+                found.append(
+                    Violation(
+                        rule=violation["id"],
+                        impact=violation["impact"],
+                        url=url,
+                        help=violation.get("help", ""),
+                        help_url=violation.get("helpUrl", ""),
+                        targets=tuple(targets),
+                    )
+                )
+        return found
+
+    def check(self, page: Page) -> None:
+        """Check the page now; raise AccessibilityViolations if axe finds any."""
+        violations = self.scan(page)
+        if violations:
+            raise AccessibilityViolations(violations)
+
+    def finish(self) -> None:
+        """Check every open page's document not checked yet; raise on all that is found."""
+        found: list[Violation] = []
+        for page in self._pages:
+            if not page.is_closed() and page in self._unchecked:
+                page.wait_for_load_state()
+                found += self.scan(page)
+        if found:
+            raise AccessibilityViolations(found)
+
+
+_ACTIVE_GATE: list[AccessibilityGate] = []  # the running test's gate, while it runs
+
+
+def _gated(method: Any, *, before: bool, after: bool) -> Any:
+    @functools.wraps(method)
+    def gated(self: Any, *args: Any, **kwargs: Any) -> Any:
+        page = self if isinstance(self, Page) else self.page
+        if before and _ACTIVE_GATE:
+            _ACTIVE_GATE[-1].checkpoint(page)
+        result = method(self, *args, **kwargs)
+        if after and _ACTIVE_GATE:
+            _ACTIVE_GATE[-1].checkpoint(page, new_document=method.__name__ == "set_content")
+        return result
+
+    return gated
+
+
+class _CheckAfterNavigation:
+    """`with page.expect_navigation():` that checks the page it waited for on the way out."""
+
+    def __init__(self, inner: Any, page: Page) -> None:
+        self._inner, self._page = inner, page
+
+    def __enter__(self) -> Any:
+        return self._inner.__enter__()
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        suppress = self._inner.__exit__(*exc_info)
+        if exc_info[0] is None and _ACTIVE_GATE:
+            _ACTIVE_GATE[-1].checkpoint(self._page)
+        return suppress
+
+
+GATE = pytest.StashKey[AccessibilityGate]()
+
+
+@pytest.fixture(autouse=True)
+def accessibility_gate(
+    request: pytest.FixtureRequest, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AccessibilityGate]:
+    """Put every browser context a test opens (the `page` fixture's, or its own) behind the gate."""
+    gate = AccessibilityGate()
+    new_context, new_page = browser.new_context, browser.new_page
+
+    def gated_new_context(*args: Any, **kwargs: Any) -> BrowserContext:
+        context = new_context(*args, **kwargs)
+        gate.watch(context)
+        return context
+
+    def gated_new_page(*args: Any, **kwargs: Any) -> Page:
+        page = new_page(*args, **kwargs)
+        gate.watch(page.context)
+        return page
+
+    monkeypatch.setattr(browser, "new_context", gated_new_context)
+    monkeypatch.setattr(browser, "new_page", gated_new_page)
+    for cls in (Page, Locator):
+        for name in set(CHECK_BEFORE.get(cls, ())) | set(CHECK_AFTER.get(cls, ())):
+            method = getattr(cls, name)
+            wrapped = _gated(
+                method, before=name in CHECK_BEFORE.get(cls, ()), after=name in CHECK_AFTER.get(cls, ())
+            )
+            monkeypatch.setattr(cls, name, wrapped)
+    expect_navigation = Page.expect_navigation
+    monkeypatch.setattr(
+        Page,
+        "expect_navigation",
+        lambda self, *a, **k: _CheckAfterNavigation(expect_navigation(self, *a, **k), self),
+    )
+    request.node.stash[GATE] = gate
+    _ACTIVE_GATE.append(gate)
+    yield gate
+    _ACTIVE_GATE.remove(gate)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """When the test body ends, check the pages still showing an unchecked document."""
+    gate = item.stash.get(GATE, None)
+    try:
+        result = yield
+    except BaseException:
+        if gate is not None:
+            try:
+                gate.finish()
+            except AccessibilityViolations as found:
+                item.add_report_section("call", "accessibility gate", str(found))
+            except Exception as error:  # the test's own failure is the one to report
+                item.add_report_section("call", "accessibility gate", f"not run to the end: {error!r}")
+        raise
+    if gate is not None:
+        gate.finish()
+    return result
