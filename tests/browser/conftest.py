@@ -216,6 +216,7 @@ class AccessibilityGate:
 
     def __init__(self) -> None:
         self.checked_urls: list[str] = []
+        self.blocked: list[str] = []  # what the Content-Security-Policy blocked (decision 0072)
         self._pages: list[Page] = []
         self._unchecked: set[Page] = set()
         self._busy = False
@@ -233,6 +234,12 @@ class AccessibilityGate:
                 self._unchecked.add(page)
 
         page.on("framenavigated", new_document)
+
+        def console(message: Any) -> None:
+            if message.type == "error" and "Content Security Policy" in message.text:
+                self.blocked.append(f"{page.url}: {message.text}")
+
+        page.on("console", console)
 
     def checkpoint(self, page: Page, *, new_document: bool = False) -> None:
         """Check the page's document unless it was checked already; raise at once on a violation."""
@@ -289,6 +296,8 @@ class AccessibilityGate:
                 found += self.scan(page)
         if found:
             raise AccessibilityViolations(found)
+        # A page that needs what the policy forbids (an inline script or style) is broken for real users.
+        assert not self.blocked, "the Content-Security-Policy blocked:\n" + "\n".join(self.blocked)
 
 
 _ACTIVE_GATE: list[AccessibilityGate] = []  # the running test's gate, while it runs

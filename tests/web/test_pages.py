@@ -173,7 +173,12 @@ def test_skill_page_queries_are_bounded(
 
 
 def test_media_is_served_by_the_app_with_active_content_sandboxed(
-    learner: User, outsider: User, client_of: Callable[[User], Client], course: str
+    learner: User,
+    outsider: User,
+    client_of: Callable[[User], Client],
+    course: str,
+    documents: Any,
+    build_pack: Any,
 ) -> None:
     client = client_of(learner)
     html = client.get("/courses/fractions/media/widget.html")
@@ -184,7 +189,17 @@ def test_media_is_served_by_the_app_with_active_content_sandboxed(
     assert html.content == b"<script>1</script>"
     video = client.get("/courses/fractions/media/clip.mp4")
     assert video["Content-Type"] == "video/mp4"
-    assert "Content-Security-Policy" not in video
+    assert video["Content-Security-Policy"] == "sandbox"
+    assert "Content-Disposition" not in video
+    # issue 12: a pack's XML ran its script on learnpath's origin; every type not on the list is a
+    # sandboxed download
+    xml_course = documents(course_id="xml-media")
+    xml_course["media"]["x.xml"] = b'<a:script xmlns:a="http://www.w3.org/1999/xhtml">fetch("/")</a:script>'
+    curriculum_api.course_import(pack=build_pack(xml_course), organisation_id=learner.organisation_id)
+    xml = client.get("/courses/xml-media/media/x.xml")
+    assert xml.status_code == 200
+    assert xml["Content-Security-Policy"] == "sandbox"
+    assert xml["Content-Disposition"] == "attachment; filename*=UTF-8''x.xml"
     assert client.get("/courses/fractions/media/none.png").status_code == 404
     assert client_of(outsider).get("/courses/fractions/media/widget.html").status_code == 404
     assert Client().get("/courses/fractions/media/widget.html").status_code == 302

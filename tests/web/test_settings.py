@@ -131,3 +131,19 @@ def test_security_headers_are_set(client: object) -> None:
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_every_page_has_a_content_security_policy_without_inline_script(client: object) -> None:
+    """django-csp: only this origin's scripts and styles, no inline script or style, no framing (issue 12)."""
+    for path in ("/", "/accounts/sign-in/", "/no-such-page/"):
+        response = client.get(path)  # type: ignore[attr-defined]
+        policy = dict(
+            part.strip().split(" ", 1)
+            for part in response["Content-Security-Policy"].split(";")
+            if part.strip()
+        )
+        assert policy["script-src"] == "'self'"
+        assert policy["style-src"] == "'self'"
+        assert policy["object-src"] == "'none'"
+        assert policy["frame-ancestors"] == "'none'"
+        assert "unsafe-inline" not in response["Content-Security-Policy"]

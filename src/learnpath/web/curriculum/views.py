@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,8 +12,28 @@ from django.views.decorators.http import require_GET
 from learnpath.web.curriculum import access, selectors
 from learnpath.web.curriculum.models import MediaFile
 
-# Media that a browser could run as a page gets a sandboxed origin of its own.
-ACTIVE_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml")
+# Media a page may show in place: pictures, sound, video, PDF, plain text, and the pages and drawings of
+# interactive resources. Every other type is a download. Every media response is sandboxed (an opaque
+# origin of its own), so nothing in a pack can act as learnpath or read a learner's data; pages and
+# drawings may run their own scripts inside that sandbox.
+SHOWN_IN_PLACE = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/avif",
+        "audio/mpeg",
+        "audio/ogg",
+        "audio/wav",
+        "video/mp4",
+        "video/webm",
+        "video/ogg",
+        "application/pdf",
+        "text/plain",
+    }
+)
+ACTIVE_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "image/svg+xml"})
 
 
 @require_GET
@@ -45,7 +67,8 @@ def skill_detail(request: HttpRequest, course_id: str, skill_id: str) -> HttpRes
 @require_GET
 @login_required
 def media_file(request: HttpRequest, course_id: str, path: str) -> HttpResponse:
-    """A course's media file, served by the app; active content is sandboxed."""
+    """A course's media file, served by the app: sandboxed always, a download unless its type is one a
+    page shows in place (``SHOWN_IN_PLACE``, ``ACTIVE_CONTENT_TYPES``)."""
     course = access.access_course(request.user, course_id)
     media = MediaFile.objects.filter(course=course, path=path).first()
     if media is None:
@@ -54,6 +77,10 @@ def media_file(request: HttpRequest, course_id: str, path: str) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["ETag"] = f'"{media.sha256}"'
     response["Cache-Control"] = "private, max-age=3600"
-    if media.content_type.split(";")[0].strip() in ACTIVE_CONTENT_TYPES:
-        response["Content-Security-Policy"] = "sandbox allow-scripts"
+    kind = media.content_type.split(";")[0].strip().lower()
+    active = kind in ACTIVE_CONTENT_TYPES
+    response["Content-Security-Policy"] = "sandbox allow-scripts" if active else "sandbox"
+    if not active and kind not in SHOWN_IN_PLACE:
+        name = path.rsplit("/", 1)[-1]
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
