@@ -87,6 +87,27 @@ def test_same_answer_twice_with_one_key_is_recorded_once(
     assert table_counts() == counts
 
 
+def test_a_start_key_keeps_meaning_one_action_after_the_question_closes(
+    api: Client, course: str, started: dict[str, Any]
+) -> None:
+    """Issue 12: a start sent while a question is open answers with that question; the same key sent
+    again after the question closed used to start a different question (a new event). Now it replays."""
+    resumed = post(api, f"{BASE}/{course}/activities", {"idempotency_key": "start-2"})
+    assert resumed.status_code == 200
+    assert resumed.json()["item_id"] == started["item_id"]
+    assert post(api, f"{BASE}/{course}/answers", answer_body(started, "a", "a-1")).json()["finished"]
+    starts = Event.objects.filter(kind="start").count()
+    again = post(api, f"{BASE}/{course}/activities", {"idempotency_key": "start-2"})
+    assert again.status_code == 200
+    assert again.json()["item_id"] == started["item_id"]
+    assert again.json()["seed"] == started["seed"]
+    assert Event.objects.filter(kind="start").count() == starts  # no new question started
+    assert api.get(f"{BASE}/{course}/next").json()["open_activity"] is None
+    fresh = post(api, f"{BASE}/{course}/activities", {"idempotency_key": "start-3"})
+    assert fresh.status_code == 200
+    assert Event.objects.filter(kind="start").count() == starts + 1
+
+
 BAD_BODIES = [
     ("{not json", 400),
     ('{"item_id": "meaning-1", "seed": 0, "idempotency_key": "k"}', 422),  # no response

@@ -78,6 +78,29 @@ class Event(models.Model):
         return f"{self.learner_id} {self.kind} {self.item_id or self.skill_id or self.resource_id}"
 
 
+class ResumedKey(models.Model):
+    """An idempotency key whose request wrote no event: a start while a question was open, answered with
+    that question. Kept so that the key goes on meaning that one action after the question closes (the
+    same key replays ``result``, the same question; it never starts another)."""
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_id = models.CharField(max_length=80)
+    idempotency_key = models.CharField(max_length=100)
+    payload_hash = models.CharField(max_length=64)
+    result = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "idempotency_key"], name="resumed_key_unique_per_learner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.idempotency_key}"
+
+
 class LearnerCourse(models.Model):
     """Derived: one learner in one course. The served model's state, the open question, recent activity,
     the review counters and the items shown."""

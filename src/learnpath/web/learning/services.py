@@ -29,7 +29,7 @@ from learnpath.web.learning.access import access_practice_course
 from learnpath.web.learning.clock import now as clock_now
 from learnpath.web.learning.course_model import CourseModel, course_model
 from learnpath.web.learning.errors import KeyReused, NotFound, OutOfOrder, Unreadable
-from learnpath.web.learning.models import Event, LearnerCourse
+from learnpath.web.learning.models import Event, LearnerCourse, ResumedKey
 from learnpath.web.learning.store import LearnerState, event_from_row, resources_load, state_load, state_save
 
 PLACEMENT_ANSWER = EventKind.PLACEMENT_ANSWER.value
@@ -90,8 +90,10 @@ def _record(
     payload: dict[str, Any],
     now: datetime | None,
     build: Callable[[LearnerState, datetime], list[NewEvent]],
+    resumes: bool = False,
 ) -> dict[str, Any]:
-    """The common path of every write (see the module docstring). Returns the last event's result."""
+    """The common path of every write (see the module docstring). Returns the last event's result; with
+    ``resumes``, a request that writes nothing answers with the open question (``_kept_without_event``)."""
     key = _check_key(key)
     payload_hash = _payload_hash({**payload, "course": model.course_id})
     moment = now or clock_now()
@@ -101,7 +103,7 @@ def _record(
             row, _created = LearnerCourse.objects.select_for_update().get_or_create(
                 learner_id=learner.pk, course_id=model.course_id
             )
-            replay = _replay(learner, key, payload_hash)
+            replay = _replay(learner, key, payload_hash, resumes=resumes)
             if replay is not None:
                 return replay
             state = state_load(
@@ -122,7 +124,7 @@ def _record(
                 moment = last_active
             new_events = build(state, moment)
             if not new_events:
-                return {}
+                return _kept_without_event(learner, model, key, payload_hash, state) if resumes else {}
             resources_load(state, _resources_touched(state, new_events))
             result: dict[str, Any] = {}
             for new in new_events:
@@ -131,7 +133,7 @@ def _record(
             return result
     except IntegrityError:
         # The same key arrived twice at once: the other request wrote it first.
-        replay = _replay(learner, key, payload_hash)
+        replay = _replay(learner, key, payload_hash, resumes=resumes)
         if replay is None:
             raise
         return replay
@@ -149,10 +151,50 @@ def _resources_touched(state: LearnerState, events: list[NewEvent]) -> list[str]
     return touched
 
 
-def _replay(learner: Any, key: str, payload_hash: str) -> dict[str, Any] | None:
+def _kept_without_event(
+    learner: Any, model: CourseModel, key: str, payload_hash: str, state: LearnerState
+) -> dict[str, Any]:
+    """A request that writes no event: a start while a question is open answers with that question, and
+    its key is kept (``ResumedKey``) so a retry after the question closed gets the same answer."""
+    question = state.state.open_question()
+    if question is None:
+        return {}
+    result = {
+        "kind": "start",
+        "item_id": question.item_id,
+        "seed": question.seed,
+        "skills": list(question.skills),
+        "suggestion": question.kind,
+        "reason": question.reason,
+        "resumed": True,
+    }
+    ResumedKey.objects.create(
+        learner_id=learner.pk,
+        course_id=model.course_id,
+        idempotency_key=key,
+        payload_hash=payload_hash,
+        result=result,
+    )
+    return result
+
+
+def _replay(learner: Any, key: str, payload_hash: str, *, resumes: bool = False) -> dict[str, Any] | None:
+    """The stored answer to a request sent again with its key, or None for a new key. Only a start can
+    have been kept without an event (``ResumedKey``), so only a start (``resumes``) looks there too."""
     found = Event.objects.filter(learner_id=learner.pk, idempotency_key=key).values("payload_hash").first()
     if found is None:
-        return None
+        if not resumes:
+            return None
+        resumed = (
+            ResumedKey.objects.filter(learner_id=learner.pk, idempotency_key=key)
+            .values("payload_hash", "result")
+            .first()
+        )
+        if resumed is None:
+            return None
+        found = resumed
+        if found["payload_hash"] == payload_hash:
+            return {**resumed["result"], "replayed": True}
     if found["payload_hash"] != payload_hash:
         raise KeyReused(
             f"The idempotency key {key!r} was already used for a different request. Make a new key for "
@@ -342,7 +384,9 @@ def attempt_record(
             )
         ]
 
-    return _record(learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build)
+    return _record(
+        learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build, resumes=True
+    )
 
 
 def _question_event(
@@ -366,7 +410,9 @@ def _question_event(
         result = {"kind": kind, "item_id": item_id, "seed": attempt.seed, **describe(item)}
         return [NewEvent(kind=kind, key=idempotency_key, item_id=item_id, seed=attempt.seed, result=result)]
 
-    return _record(learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build)
+    return _record(
+        learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build, resumes=True
+    )
 
 
 def attempt_skip(
@@ -436,7 +482,9 @@ def hint_reveal(
             )
         ]
 
-    return _record(learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build)
+    return _record(
+        learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build, resumes=True
+    )
 
 
 def solution_view(
@@ -487,7 +535,9 @@ def resource_view(
         }
         return [NewEvent(kind="resource", key=idempotency_key, resource_id=resource_id, result=result)]
 
-    return _record(learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build)
+    return _record(
+        learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build, resumes=True
+    )
 
 
 def _start_event(
@@ -528,8 +578,9 @@ def activity_start(
             return []
         return [_start_event(state, model, moment, idempotency_key, None)]
 
-    result = _record(learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build)
-    return result or {"kind": "resume"}
+    return _record(
+        learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build, resumes=True
+    )
 
 
 def skill_choose(
@@ -629,7 +680,9 @@ def mastery_override(
             )
         ]
 
-    return _record(learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build)
+    return _record(
+        learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=build, resumes=True
+    )
 
 
 # -- placement (learnpath.web.placement writes its answers and its result to this log) --------------------
