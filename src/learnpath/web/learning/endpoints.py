@@ -254,7 +254,8 @@ def next_activity(request: HttpRequest, course_id: str) -> dict[str, Any]:
     "/{course_id}/activities", response={200: ActivityOut, **WRITE_ERRORS}, summary="Start the next activity"
 )
 def activity_start(request: HttpRequest, course_id: str, payload: StartIn) -> dict[str, Any]:
-    """Start the top suggestion; if a question is still open, it is returned instead (nothing recorded)."""
+    """Start the top suggestion; if a question is still open, it is returned instead (no event, but the key
+    is kept: sent again later, even after that question closed, it returns that question again)."""
     started = services.activity_start(
         learner=request.user, course_id=course_id, idempotency_key=payload.idempotency_key
     )
