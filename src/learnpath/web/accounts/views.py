@@ -4,11 +4,13 @@ a new learner's sign-up (no e-mail), a signed-in learner's join, and the teacher
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME, login, update_session_auth_hash
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
@@ -16,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from learnpath.web import throttle
@@ -23,8 +26,11 @@ from learnpath.web.accounts import access, selectors, services
 from learnpath.web.accounts.first_passwords import first_passwords_keep, first_passwords_take
 from learnpath.web.accounts.forms import CHOICE_MADE, JoinForm, SignUpForm
 from learnpath.web.accounts.join_codes import SIGN_UP_PER_ADDRESS, join_code_display
+from learnpath.web.accounts.known_devices import known_device_id, known_device_remember
 from learnpath.web.accounts.models import Role
 from learnpath.web.accounts.passwords import password_generate
+
+logger = logging.getLogger(__name__)
 
 
 def _account_key(username: str) -> str:
@@ -32,10 +38,14 @@ def _account_key(username: str) -> str:
 
 
 class SignInView(auth_views.LoginView):
-    """Sign in. A failed attempt gets one generic message, whether or not the account exists.
+    """Sign in: the one way in for everyone, the admin site's included (``admin_sign_in``). A failed attempt
+    gets one generic message, whether or not the account exists.
 
-    Failures are limited per account and per address (learnpath.web.throttle): past the limit the page
-    says how long to wait, with status 429, and the password is not even checked.
+    Failures back off (learnpath.web.throttle, docs/decisions/0073-sign-in-limits.md) per network address
+    across usernames and per account for devices the account does not know; a device the account signed
+    in on before (its known-device cookie) is held only by its own failures on that account, so a correct
+    password from it gets in whatever others tried. In a wait the page says when to try again, with status
+    429; the password is not even checked and nothing is written. Failures and refusals are logged.
     """
 
     template_name = "accounts/sign_in.html"
@@ -44,21 +54,69 @@ class SignInView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         account = _account_key(str(request.POST.get("username", "")))
         address = throttle.client_address(request)
+        device_id = known_device_id(request, account=account)
+        device = f"{account}\0{device_id}"
         try:
-            throttle.check(throttle.SIGN_IN_PER_ADDRESS, address, "sign-in attempts from this network")
-            throttle.check(throttle.SIGN_IN_PER_ACCOUNT, account, "passwords for this account")
+            if device_id is None:
+                throttle.backoff_check(
+                    throttle.SIGN_IN_PER_ADDRESS, address, "sign-in attempts from this network"
+                )
+                throttle.backoff_check(throttle.SIGN_IN_PER_ACCOUNT, account, "passwords for this account")
+            else:
+                throttle.backoff_check(throttle.SIGN_IN_PER_DEVICE, device, "passwords on this device")
         except throttle.Throttled as error:
+            logger.warning(
+                "sign-in refused for %r from %s (%s device): %s",
+                account[:150],
+                address,
+                "unknown" if device_id is None else "known",
+                error,
+            )
             form = self.get_form_class()(request=request)
             form.fields["username"].initial = request.POST.get("username", "")[:150]
             context = self.get_context_data(form=form, throttled=str(error))
             return self.render_to_response(context, status=429)
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
-            throttle.cleared(throttle.SIGN_IN_PER_ACCOUNT, account)
+            if device_id is None:
+                throttle.backoff_cleared(throttle.SIGN_IN_PER_ACCOUNT, account)
+            else:
+                throttle.backoff_cleared(throttle.SIGN_IN_PER_DEVICE, device)
+            known_device_remember(request, response, account=account)
         else:
-            throttle.failed(throttle.SIGN_IN_PER_ACCOUNT, account)
-            throttle.failed(throttle.SIGN_IN_PER_ADDRESS, address)
+            logger.info(
+                "sign-in failed for %r from %s (%s device)",
+                account[:150],
+                address,
+                "unknown" if device_id is None else "known",
+            )
+            throttle.backoff_failed(throttle.SIGN_IN_PER_ADDRESS, address)
+            if device_id is None:
+                throttle.backoff_failed(throttle.SIGN_IN_PER_ACCOUNT, account)
+            else:
+                throttle.backoff_failed(throttle.SIGN_IN_PER_DEVICE, device)
         return response
+
+
+@require_http_methods(["GET", "POST", "HEAD"])
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """/admin/login/: the admin site has no sign-in of its own. Everyone, the superuser included, signs in
+    on the sign-in page with its limits, and comes back to ``next``. A post here checks no password.
+
+    Signed in with admin rights: straight on to ``next``. Signed in without them: a plain 403 saying so,
+    with a sign-out button (sending them to sign in would bounce back here)."""
+    admin_index = reverse("admin:index")
+    target = str(request.GET.get(REDIRECT_FIELD_NAME) or request.POST.get(REDIRECT_FIELD_NAME) or "")
+    if not target.startswith("/admin/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = admin_index
+    user = request.user
+    if user.is_authenticated:
+        if user.is_active and user.is_staff:
+            return redirect(target)
+        return render(request, "accounts/admin_not_allowed.html", status=403)
+    return redirect(f"{reverse('accounts:sign-in')}?{urlencode({REDIRECT_FIELD_NAME: target}, safe='/')}")
 
 
 class SignOutView(auth_views.LogoutView):
