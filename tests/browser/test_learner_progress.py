@@ -91,3 +91,31 @@ def test_on_a_desktop_the_menu_is_always_open(
     expect(page.locator("header").get_by_role("link", name="My courses")).to_be_visible()
     assert box(page, "header.site-header")["height"] <= 0.15 * DESKTOP["height"]
     expect(page.get_by_test_id("jump-to-board")).to_be_visible()
+
+
+def test_the_map_as_a_graph_fits_a_phone_and_each_node_leads_to_its_skill(
+    page: Page, demo_server: Any, sign_in_as: Any, tmp_path: Path
+) -> None:
+    page.set_viewport_size(PHONE)
+    open_home(page, demo_server, sign_in_as)
+    graph = page.get_by_test_id("map-graph")
+    graph.locator("summary").click()
+    drawing = graph.locator("svg")
+    expect(drawing).to_be_visible()
+    page.screenshot(path=str(tmp_path / "map-graph-390x844.png"), full_page=True)
+    assert float(box(page, ".map-graph svg")["width"]) <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    nodes = drawing.locator("a.map-graph-node")
+    assert nodes.count() == page.locator(".skill-map .map-skill").count() > 0
+    assert drawing.locator("path").count() > 0
+    # Drawn large enough to tap: a node's circle is at least 24 px across on the phone.
+    circle = page.locator(".map-graph-node circle").first.bounding_box()
+    assert circle is not None
+    assert circle["width"] >= 24
+    # A node is a link to the skill in the list below (by keyboard too).
+    first = nodes.first
+    skill_id = first.get_attribute("data-skill")
+    first.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{demo_server.url}/learn/{COURSE}/#map-{skill_id}")
+    expect(page.locator(f"#map-{skill_id}")).to_be_in_viewport()

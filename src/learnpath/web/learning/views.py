@@ -26,6 +26,7 @@ from learnpath.web.learning import selectors, services
 from learnpath.web.learning.clock import now as clock_now
 from learnpath.web.learning.course_model import CourseModel
 from learnpath.web.learning.errors import LearningError
+from learnpath.web.learning.map_graph import map_graph
 from learnpath.web.learning.models import Event, EventKind
 from learnpath.web.learning.store import LearnerState, state_load
 
@@ -58,6 +59,7 @@ def course_home(request: HttpRequest, course_id: str) -> HttpResponse:
         "model": model,
         "course_id": course_id,
         "levels": [levels[depth] for depth in sorted(levels)],
+        "graph": map_graph(skills, model.graph.prerequisites),
         "counts": counts,
         "legend": [(name, *selectors.STATE_LABELS[name]) for name in selectors.STATE_LABELS],
         "open_attempt": state.open_attempt(),
