@@ -285,7 +285,7 @@ def test_the_keyboard_is_the_skills_so_it_never_tells_the_answer(
 ) -> None:
     """Decided per skill: a question whose own answer is a whole number still gets the full keyboard when
     another question of its skill needs a minus sign that its wording does not show."""
-    from learnpath.web.learning import views
+    from learnpath.web.learning import answer_forms
     from learnpath.web.learning.course_model import course_model_in_use
 
     home = learner_client.get(f"/learn/{practice_course}/").content.decode()
@@ -297,5 +297,63 @@ def test_the_keyboard_is_the_skills_so_it_never_tells_the_answer(
     model = course_model_in_use(practice_course)
     assert model is not None
     rose, whole = model.items["rose"], model.items["whole"]
-    assert views._keyboard(rose.main, rose.prompt, views._skill_keyboard(model, "s-change")) == ""
-    assert views._keyboard(whole.main, whole.prompt, views._skill_keyboard(model, "s-whole")) == "numeric"
+    assert answer_forms.keyboard(rose.main, rose.prompt, answer_forms.skill_keyboard(model, "s-change")) == ""
+    assert (
+        answer_forms.keyboard(whole.main, whole.prompt, answer_forms.skill_keyboard(model, "s-whole"))
+        == "numeric"
+    )
+
+
+# 7. Placement's answer box is practice's: the skill's keyboard, the checker's limit, the answer kept.
+
+
+def test_placement_draws_the_answer_box_as_practice_does(
+    learner_client: Client, practice_course: str
+) -> None:
+    from learnpath.web.learning import answer_forms
+    from learnpath.web.learning.course_model import course_model_in_use
+
+    learner_client.get(f"/learn/{practice_course}/")  # the course's model is loaded for the learner
+    model = course_model_in_use(practice_course)
+    assert model is not None
+    # This course's skills have no prerequisites, and placement's prior is so sure of first skills that
+    # most starts stop before a question (a known limit of the engine's prior, left for its own change):
+    # start again until one asks.
+    for _ in range(30):
+        assert learner_client.post(f"/placement/{practice_course}/start").status_code == 302
+        if 'name="item_id"' in learner_client.get(f"/placement/{practice_course}/").content.decode():
+            break
+    seen = 0
+    for _ in range(20):
+        page = learner_client.get(f"/placement/{practice_course}/").content.decode()
+        found = re.search(r'name="item_id" value="([^"]+)"', page)
+        if found is None:
+            break  # placement finished
+        item = model.items[found.group(1)]
+        fields = _hidden_fields(page, "check-main")
+        boxes = re.findall(r'<input type="text" [^>]*name="response"[^>]*>', page)
+        if item.main.type in {"numeric", "short_text", "expression"}:
+            seen += 1
+            (box,) = boxes
+            widest = answer_forms.item_keyboard(model, item)
+            assert _attribute(box, "inputmode") == (
+                answer_forms.keyboard(item.main, item.prompt, widest) or None
+            )
+            limit = MAX_TEXT_RESPONSE_CHARS if item.main.type == "short_text" else MAX_MATH_RESPONSE_CHARS
+            assert _attribute(box, "maxlength") == str(limit)
+            if item.main.type == "numeric":
+                # Refused as not a number: the page says so and keeps what the learner typed.
+                refused = learner_client.post(
+                    f"/placement/{practice_course}/answer",
+                    {**fields, "idempotency_key": f"u{seen}", "type": "numeric", "response": "two and a bit"},
+                )
+                assert refused.status_code == 422, refused.content.decode()[:300]
+                (kept,) = re.findall(
+                    r'<input type="text" [^>]*name="response"[^>]*>', refused.content.decode()
+                )
+                assert _attribute(kept, "value") == "two and a bit"
+        learner_client.post(
+            f"/placement/{practice_course}/answer",
+            {**_hidden_fields(page, "not-learned"), "idempotency_key": f"n{seen}-{found.group(1)}"},
+        )
+    assert seen >= 2, "placement asked no question with a typed answer"

@@ -91,6 +91,19 @@ def world(organisation: Organisation, make_user: Callable[..., User], course: st
     return World(people, classes[0], classes[1], course, goal.pk, milestone.pk, submission.pk, target.pk)
 
 
+def _deletion_asked_by_guardian(world: World) -> int:
+    """A deletion request the guardian made (of the other learner, so the world stays whole)."""
+    from learnpath.web.privacy.models import DeletionRequest
+
+    request = DeletionRequest.objects.create(
+        learner=world.people["other_learner"],
+        requested_by=world.people["guardian"],
+        requested_at=timezone.now(),
+        keep_research=False,
+    )
+    return request.pk
+
+
 def statuses(*values: int) -> dict[str, int]:
     assert len(values) == len(ROLES)
     return dict(zip(ROLES, values, strict=True))
@@ -106,6 +119,8 @@ READERS_OF_THE_LEARNER = statuses(302, 200, 404, 200, 404, 200, 404, 200)
 GUARDIANS = statuses(302, 404, 404, 404, 404, 200, 200, 404)
 THE_GUARDIAN = statuses(302, 404, 404, 404, 404, 200, 404, 404)
 ADMINS = statuses(302, 404, 404, 404, 404, 404, 404, 200)
+ACT_FOR_THE_LEARNER = statuses(302, 404, 404, 404, 404, 200, 404, 200)
+THE_GUARDIAN_OR_ADMIN = statuses(302, 404, 404, 404, 404, 200, 404, 200)
 API_SIGNED_IN = statuses(401, 200, 200, 200, 200, 200, 200, 200)
 API_CLASS_TEACHER = statuses(401, 404, 404, 200, 404, 404, 404, 200)
 API_LEARNERS = statuses(401, 200, 200, 404, 404, 404, 404, 404)
@@ -121,8 +136,14 @@ ROWS: list[Row] = [
     ("health", "get", lambda w: {}, EVERYONE),
     ("accounts:sign-in", "get", lambda w: {}, statuses(200, 302, 302, 302, 302, 302, 302, 302)),
     ("accounts:sign-out", "post", lambda w: {}, statuses(302, 302, 302, 302, 302, 302, 302, 302)),
+    ("accounts:settings", "get", lambda w: {}, SIGNED_IN),
     ("accounts:password-change", "get", lambda w: {}, SIGNED_IN),
     ("accounts:password-change-done", "get", lambda w: {}, SIGNED_IN),
+    # Password reset by e-mail: open to all; a made-up link says it no longer works (test_password_reset.py).
+    ("accounts:password-forgotten", "get", lambda w: {}, EVERYONE),
+    ("accounts:password-forgotten-sent", "get", lambda w: {}, EVERYONE),
+    ("accounts:password-reset-confirm", "get", lambda w: {"uidb64": "MQ", "token": "a-b"}, EVERYONE),
+    ("accounts:password-reset-done", "get", lambda w: {}, EVERYONE),
     ("accounts:class-sheet", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
     # Joining with a class code: learners only (signed out: sign-up); an empty post is a wrong code (400).
     ("accounts:join", "get", lambda w: {}, statuses(200, 200, 200, 404, 404, 404, 404, 404)),
@@ -200,7 +221,27 @@ ROWS: list[Row] = [
         CLASS_TEACHER_POST,
     ),
     ("coaching:interventions", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
+    # Class management (decision 0075): without the confirming tick or a username nothing changes (302).
+    ("coaching:archive", "post", lambda w: {"class_id": w.class_id}, CLASS_TEACHER_POST),
+    ("coaching:restore", "post", lambda w: {"class_id": w.class_id}, CLASS_TEACHER_POST),
+    ("coaching:teacher-add", "post", lambda w: {"class_id": w.class_id}, CLASS_TEACHER_POST),
+    (
+        "coaching:learner-remove",
+        "post",
+        lambda w: {"class_id": w.class_id, "learner_id": w.people["learner"].pk},
+        CLASS_TEACHER_POST,
+    ),
+    # Enrolment requests: a page for every teacher; a request nobody may decide is a 404 for all.
+    ("coaching:requests", "get", lambda w: {}, statuses(302, 404, 404, 200, 200, 404, 404, 200)),
+    (
+        "coaching:request-decide",
+        "post",
+        lambda w: {"request_id": 987654},
+        statuses(302, 404, 404, 404, 404, 404, 404, 404),
+    ),
     ("coaching:plan", "get", lambda w: {}, LEARNERS),
+    ("agency:welcome", "get", lambda w: {}, LEARNERS),
+    ("agency:welcome", "post", lambda w: {}, statuses(302, 400, 400, 404, 404, 404, 404, 404)),
     ("agency:goals", "get", lambda w: {}, LEARNERS),
     ("agency:goal-achieved", "post", lambda w: {"goal_id": w.goal_id}, THE_LEARNER_POST),
     ("agency:milestone-toggle", "post", lambda w: {"milestone_id": w.milestone_id}, THE_LEARNER_POST),
@@ -215,6 +256,24 @@ ROWS: list[Row] = [
     ("guardians:school-code", "post", lambda w: {"learner_id": w.people["learner"].pk}, CLASS_TEACHER),
     ("guardians:home", "get", lambda w: {}, GUARDIANS),
     ("guardians:learner", "get", lambda w: {"learner_id": w.people["learner"].pk}, THE_GUARDIAN),
+    # Data rights (privacy/access.py): the learner's linked guardian and admins act for a minor learner,
+    # who sees and may withdraw their own consent; a deletion's page is for whoever asked for it.
+    ("privacy:mine", "get", lambda w: {}, SIGNED_IN),
+    ("privacy:data", "get", lambda w: {"person_id": w.people["learner"].pk}, ACT_FOR_THE_LEARNER),
+    ("privacy:data-json", "get", lambda w: {"person_id": w.people["learner"].pk}, ACT_FOR_THE_LEARNER),
+    ("privacy:delete", "get", lambda w: {"person_id": w.people["learner"].pk}, ACT_FOR_THE_LEARNER),
+    (
+        "privacy:consent",
+        "get",
+        lambda w: {"person_id": w.people["learner"].pk},
+        statuses(302, 200, 404, 404, 404, 200, 404, 200),
+    ),
+    (
+        "privacy:deletion",
+        "get",
+        lambda w: {"request_id": _deletion_asked_by_guardian(w)},
+        THE_GUARDIAN_OR_ADMIN,
+    ),
     ("api:root", "get", lambda w: {}, EVERYONE),
     ("api:api-root", "get", lambda w: {}, EVERYONE),
     ("api:openapi-json", "get", lambda w: {}, EVERYONE),

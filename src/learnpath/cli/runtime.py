@@ -49,10 +49,18 @@ def serve_wsgi(*, host: str, port: int, threads: int) -> None:
     """Serve the Django application with waitress until interrupted."""
     import waitress
 
+    from learnpath.web.request_limits import max_request_bytes
     from learnpath.web.wsgi import application
 
     print(f"learnpath is serving at http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
-    waitress.serve(application, host=host, port=port, threads=threads, ident="learnpath")
+    waitress.serve(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="learnpath",
+        max_request_body_size=max_request_bytes(),
+    )
 
 
 def add_serve_options(parser: argparse.ArgumentParser) -> None:

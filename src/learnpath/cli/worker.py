@@ -14,11 +14,12 @@ from learnpath.cli.runtime import add_data_dir_option, start_django
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "worker",
-        help="run background jobs: refit every course's learner model on a schedule",
+        help="run background jobs: refit every course's learner model, apply retention windows",
         description="Run the background worker until stopped (Ctrl+C or SIGTERM). Its queue and schedule "
         "are tables in learnpath's own database (the embedded SQLite or DATABASE_URL), so nothing else "
         "needs to run. It refits every course's learner model (`learnpath fit --all`) every "
-        "--refit-every minutes, starting now. Run one worker per installation.",
+        "--refit-every minutes, starting now, and once a day applies each organisation's retention windows "
+        "and finishes any deletion a crash stopped (docs/privacy.md). Run one worker per installation.",
     )
     parser.add_argument(
         "--refit-every",
@@ -39,11 +40,13 @@ def run(args: argparse.Namespace) -> int:
     from django_q.cluster import Cluster
 
     from learnpath.web.learning.tasks import refit_schedule_ensure
+    from learnpath.web.privacy.tasks import retention_schedule_ensure
 
     refit_schedule_ensure(every_minutes=args.refit_every)
+    retention_schedule_ensure(every_hours=24)
     print(
-        f"learnpath worker: refitting every course's learner model every {args.refit_every} minutes "
-        "(Ctrl+C stops it)",
+        f"learnpath worker: refitting every course's learner model every {args.refit_every} minutes, "
+        "applying retention windows daily (Ctrl+C stops it)",
         flush=True,
     )
     cluster = Cluster()

@@ -17,6 +17,22 @@ Environment variables (all optional unless said otherwise):
   HTTP on a school LAN.
 - ``LEARNPATH_BEHIND_PROXY``: ``1`` trusts ``X-Forwarded-Proto`` from a TLS-terminating proxy, and the
   last address of ``X-Forwarded-For`` (the one the proxy appended) as the client's for sign-in limits.
+- ``LEARNPATH_SSL_REDIRECT``: ``1`` redirects plain-HTTP requests to HTTPS (``/health`` excepted); needs
+  TLS in front (usually a proxy with ``LEARNPATH_BEHIND_PROXY=1``), else it loops. Default off.
+- ``LEARNPATH_HSTS_SECONDS``: the ``Strict-Transport-Security`` max-age (e.g. ``31536000``, a year); default
+  ``0``, no header. Browsers keep it for that long whatever the server says later: set it once HTTPS works.
+- ``LEARNPATH_HSTS_INCLUDE_SUBDOMAINS``, ``LEARNPATH_HSTS_PRELOAD``: ``1`` adds ``includeSubDomains`` or
+  ``preload`` to that header (preload also needs a submission to the browsers' preload list). Default off.
+  With ``LEARNPATH_HTTPS`` off, a redirect or HSTS is refused at start.
+- ``LEARNPATH_SESSION_IDLE_MINUTES``: a session ends after this many minutes without a request (default
+  ``30``); session cookies also end when the browser closes.
+- ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``,
+  ``EMAIL_USE_SSL``: the SMTP server for password reset mail (default ``localhost``, port ``25``, no
+  login, no TLS). The demo prints mail to its console instead unless ``EMAIL_HOST`` is set.
+- ``DEFAULT_FROM_EMAIL``: the sender of that mail (default ``learnpath <learnpath@localhost>``).
+- ``LEARNPATH_MAX_REQUEST_BYTES``: the largest request body accepted, files included (default 6 MiB: a
+  5 MB portfolio file and its form); larger ones get a 413 before anything is read.
+- ``LEARNPATH_UPLOAD_QUOTA_BYTES``: the files one learner may keep in their portfolio (default 50 MiB).
 - ``LEARNPATH_STATIC_ROOT``: where ``collectstatic`` writes (default ``<data dir>/static`` when present).
 - ``LEARNPATH_LOG_LEVEL``: level of the ``learnpath`` loggers (default ``INFO``).
 - ``LEARNPATH_CLOCK_OFFSET_DAYS``: demo, DEBUG and tests only: the practice clock runs this many days ahead.
@@ -102,6 +118,7 @@ INSTALLED_APPS = [
     "learnpath.web.agency",
     "learnpath.web.guardians",
     "learnpath.web.placement",
+    "learnpath.web.privacy",
 ]
 
 MIDDLEWARE = [
@@ -111,9 +128,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "learnpath.web.accounts.sessions.IdleSessionRenewal",
+    "learnpath.web.accounts.timezones.ActivateTimeZone",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, so its refusal is a normal page (signed-in header, CSP); nothing before it reads the body.
+    "learnpath.web.request_limits.RequestSizeLimitMiddleware",
 ]
 
 # Content-Security-Policy on every page (django-csp; docs/decisions/0072-content-security-policy.md): only
@@ -160,6 +181,10 @@ LEARNPATH_FIT_MIN_ANSWERS = int(os.environ.get("LEARNPATH_FIT_MIN_ANSWERS", "500
 # Request bodies (forms, JSON) above 1 MiB are refused (413 from the API): answers and hints are tiny,
 # and course packs are imported with the command line, not through request bodies.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Every request body, files included (web.request_limits): a 5 MB portfolio file and its form fit.
+LEARNPATH_MAX_REQUEST_BYTES = int(os.environ.get("LEARNPATH_MAX_REQUEST_BYTES", str(6 * 1024 * 1024)))
+# The files one learner may keep in their portfolio, in all (agency.services.submission_create).
+LEARNPATH_UPLOAD_QUOTA_BYTES = int(os.environ.get("LEARNPATH_UPLOAD_QUOTA_BYTES", str(50 * 1024 * 1024)))
 
 # Demo, DEBUG and tests only: move the practice clock forward this many days (learnpath.web.learning.clock;
 # ignored otherwise). A running demo also reads a `clock-offset-days` file in the data folder.
@@ -220,9 +245,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Staff accounts, sessions, HTTPS and mail: docs/decisions/0074-staff-accounts.md and docs/security.md.
+# New and changed passwords are hashed with Argon2id (argon2-cffi); PBKDF2 stays to read the hashes made
+# before, and Django re-hashes each with Argon2 at that person's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 if TESTING:
-    # Hashing with PBKDF2 would dominate the test run; the algorithm is not what the tests check.
+    # Hashing with Argon2 would dominate the test run; the algorithm is not what most tests check.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for an hour, once
+
+
+def _whole_number(name: str, default: int, *, least: int) -> int:
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit() or int(value) < least:
+        raise ImproperlyConfigured(f"{name} must be a whole number, {least} or more (got {value!r}).")
+    return int(value)
+
+
+# A session ends after this long without a request (renewed at most once a minute, see
+# learnpath.web.accounts.sessions) and its cookie ends with the browser: school computers are shared.
+SESSION_IDLE_MINUTES = _whole_number("LEARNPATH_SESSION_IDLE_MINUTES", 30, least=1)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 HTTPS = _flag("LEARNPATH_HTTPS", default=not (DEMO or DEBUG or TESTING))
 SESSION_COOKIE_SECURE = HTTPS
@@ -231,10 +278,36 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 BEHIND_PROXY = _flag("LEARNPATH_BEHIND_PROXY")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS and the redirect to HTTPS wait for the operator: browsers keep HSTS for its whole lifetime whatever
+# the server says later, and a redirect needs TLS in front (a proxy, LEARNPATH_BEHIND_PROXY) or it loops.
+SECURE_SSL_REDIRECT = _flag("LEARNPATH_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = _whole_number("LEARNPATH_HSTS_SECONDS", 0, least=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("LEARNPATH_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _flag("LEARNPATH_HSTS_PRELOAD")
+if not HTTPS and (SECURE_SSL_REDIRECT or SECURE_HSTS_SECONDS):
+    _asked = "LEARNPATH_SSL_REDIRECT" if SECURE_SSL_REDIRECT else "LEARNPATH_HSTS_SECONDS"
+    raise ImproperlyConfigured(f"{_asked} needs HTTPS, but LEARNPATH_HTTPS is off (or this is the demo).")
+# Load balancers may probe /health over plain HTTP behind the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+
+# Mail (password reset links). The demo prints mail to its console unless a mail server is configured;
+# otherwise SMTP, by default to a mail server on this machine (Django's localhost:25).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+if DEMO and not EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = _whole_number("EMAIL_PORT", 25, least=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS")
+EMAIL_USE_SSL = _flag("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "learnpath <learnpath@localhost>"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

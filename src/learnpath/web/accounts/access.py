@@ -27,8 +27,10 @@ def access_member_organisation_id(user: Any) -> int | None:
 def access_relation_to_learner(user: Any, learner_id: int) -> str | None:
     """How ``user`` may see a learner's data: ``"self"``, ``"admin"``, ``"teacher"``, ``"guardian"`` or None.
 
-    A teacher sees the learners of the classes they teach; a guardian only a learner whose link is active
-    (consent given, not withdrawn); a platform admin everyone. Nobody else sees anything.
+    A teacher sees the learners of the classes they teach (archived classes grant nothing); a guardian only
+    a learner whose link is active (consent given, not withdrawn); a platform admin everyone. Nobody else
+    sees anything. What a teacher then reads of the learner is narrowed to their classes by
+    ``coaching.access.access_learner_reading``.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
@@ -36,7 +38,9 @@ def access_relation_to_learner(user: Any, learner_id: int) -> str | None:
         return "self"
     if access_is_platform_admin(user):
         return "admin"
-    if ClassMembership.objects.filter(learner_id=learner_id, klass__teachers=user).exists():
+    if ClassMembership.objects.filter(
+        learner_id=learner_id, klass__teachers=user, klass__archived_at__isnull=True
+    ).exists():
         return "teacher"
     if GuardianLink.objects.filter(
         guardian=user,
@@ -51,11 +55,11 @@ def access_relation_to_learner(user: Any, learner_id: int) -> str | None:
 def access_class_taught(user: Any, class_id: int) -> Class:
     """The class if ``user`` teaches it (a platform admin: any class), else ``Http404``.
 
-    The same rule and the same answer as every class page (coaching/access.py): another teacher's class
-    looks exactly like one that does not exist.
+    The same rule and the same answer as every class page (coaching/access.py): another teacher's class,
+    or an archived one, looks exactly like one that does not exist.
     """
     if getattr(user, "is_authenticated", False) and user.is_active:
-        classes = Class.objects.select_related("organisation").filter(pk=class_id)
+        classes = Class.objects.select_related("organisation").filter(pk=class_id, archived_at__isnull=True)
         if not access_is_platform_admin(user):
             is_teacher = user.role in (Role.TEACHER, Role.ADMIN)
             classes = classes.filter(teachers=user) if is_teacher else classes.none()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -18,15 +19,21 @@ __all__ = [
     "ClassInfo",
     "DemoAccount",
     "JoiningCode",
+    "Membership",
     "PersonInfo",
     "audit_record",
+    "class_archive",
     "class_create",
     "class_info",
     "class_joining_code",
     "class_learner_add",
+    "class_learner_remove",
     "class_learners",
+    "class_restore",
     "class_slug_taken",
     "class_teacher_add",
+    "class_teachers",
+    "classes_archived",
     "classes_of_learner",
     "classes_taught",
     "demo_accounts_ensure",
@@ -37,9 +44,12 @@ __all__ = [
     "guardians_of_learner",
     "learner_create",
     "learners_of_guardian",
+    "memberships_of_learners",
     "password_generate",
+    "people_by_username",
     "person",
     "person_by_username",
+    "privacy_provider",
     "relation_to_learner",
     "teachers_of_learner",
     "user_is_platform_admin",
@@ -133,6 +143,17 @@ class ClassInfo:
     name: str
     organisation_id: int
     organisation_name: str
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A learner in a class that is not archived, since ``joined_at``, with the class's teachers."""
+
+    learner_id: int
+    class_id: int
+    joined_at: datetime
+    teacher_ids: tuple[int, ...]
 
 
 def _person(user: User) -> PersonInfo:
@@ -152,6 +173,7 @@ def _class(klass: Class) -> ClassInfo:
         name=klass.name,
         organisation_id=klass.organisation_id,
         organisation_name=klass.organisation.name,
+        archived=klass.archived_at is not None,
     )
 
 
@@ -165,6 +187,11 @@ def person_by_username(*, username: str) -> PersonInfo | None:
     """One person by user name, or None."""
     user = User.objects.filter(username=username).first()
     return _person(user) if user is not None else None
+
+
+def people_by_username(*, usernames: Iterable[str]) -> dict[str, PersonInfo]:
+    """The people with these user names (exact), by user name: one query."""
+    return {user.username: _person(user) for user in User.objects.filter(username__in=set(usernames))}
 
 
 def relation_to_learner(*, user: Any, learner_id: int) -> str | None:
@@ -185,14 +212,37 @@ def classes_taught(*, user: Any) -> list[ClassInfo]:
     return [_class(klass) for klass in selectors.classes_taught(user=user)]
 
 
+def classes_archived(*, user: Any) -> list[ClassInfo]:
+    """The archived classes ``user`` teaches (all archived classes for a platform admin), by name."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    return [_class(klass) for klass in selectors.classes_taught(user=user, archived=True)]
+
+
 def classes_of_learner(*, learner_id: int) -> list[ClassInfo]:
-    """The classes a learner is in, by name."""
+    """The classes a learner is in (archived ones left out), by name."""
     return [
         _class(klass)
-        for klass in Class.objects.filter(memberships__learner_id=learner_id)
+        for klass in Class.objects.filter(memberships__learner_id=learner_id, archived_at__isnull=True)
         .select_related("organisation")
         .order_by("name")
     ]
+
+
+def memberships_of_learners(*, learner_ids: Iterable[int]) -> list[Membership]:
+    """Every membership of these learners in a class that is not archived, with its teachers, oldest
+    first: two queries whatever the number of learners."""
+    return [
+        Membership(learner_id=learner_id, class_id=class_id, joined_at=joined_at, teacher_ids=tuple(teachers))
+        for learner_id, class_id, joined_at, teachers in selectors.memberships_of_learners(
+            learner_ids=list(learner_ids)
+        )
+    ]
+
+
+def class_teachers(*, class_id: int) -> list[PersonInfo]:
+    """The teachers of a class, by name."""
+    return [_person(user) for user in selectors.class_teachers(class_id=class_id)]
 
 
 @dataclass(frozen=True)
@@ -236,6 +286,23 @@ def class_teacher_add(*, class_id: int, teacher_id: int, actor: Any) -> None:
     services.class_teacher_add(
         klass=Class.objects.get(pk=class_id), teacher=User.objects.get(pk=teacher_id), actor=actor
     )
+
+
+def class_learner_remove(*, class_id: int, learner_id: int, actor: Any) -> bool:
+    """Take a learner out of a class (audited); False if they were not in it. Their own data stays."""
+    return services.class_learner_remove(
+        klass=Class.objects.get(pk=class_id), learner_id=learner_id, actor=actor
+    )
+
+
+def class_archive(*, class_id: int, actor: Any) -> bool:
+    """Archive a class (audited); False if it was archived already."""
+    return services.class_archive(klass=Class.objects.get(pk=class_id), actor=actor)
+
+
+def class_restore(*, class_id: int, actor: Any) -> bool:
+    """Restore an archived class (audited); False if it was not archived."""
+    return services.class_restore(klass=Class.objects.get(pk=class_id), actor=actor)
 
 
 def class_learner_add(*, class_id: int, learner_id: int, actor: Any) -> bool:
@@ -291,3 +358,7 @@ def guardian_link_consent(
 def guardian_link_withdraw(*, guardian_id: int, learner: Any, actor: Any) -> bool:
     """Withdraw a guardian's access to a learner (audited); False if there was no active link."""
     return services.guardian_link_withdraw(guardian_id=guardian_id, learner=learner, actor=actor)
+
+
+# The app's personal data, for the privacy app (docs/privacy.md): what it holds, export and erase.
+from learnpath.web.accounts import privacy as privacy_provider  # noqa: E402

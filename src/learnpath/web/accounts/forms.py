@@ -1,11 +1,14 @@
-"""Forms for joining a class with its code: a new learner's sign-up, and a signed-in learner's join."""
+"""Forms for joining a class with its code (a new learner's sign-up, a signed-in learner's join) and for
+asking for a password reset link by e-mail."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.utils.text import slugify
 
@@ -103,3 +106,18 @@ class SignUpForm(forms.Form):
                 except forms.ValidationError as error:
                     self.add_error("password1", error)
         return data
+
+
+class PasswordResetRequestForm(auth_forms.PasswordResetForm):
+    """Django's reset request (a one-use link by e-mail to active accounts with a password and this
+    address), for adults only: learners, who may be children and keep no e-mail address here, get a new
+    password from their teacher. The page after it is the same whether or not a link was sent."""
+
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        return (user for user in super().get_users(email) if user.role != Role.LEARNER)

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from learnpath.web.accounts.timezones import is_time_zone
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name this machine knows (empty is allowed where the field is optional)."""
+    if value and not is_time_zone(value):
+        raise ValidationError(
+            f"{value!r} is not a time zone. Use a name such as Europe/Madrid or America/Lima."
+        )
 
 
 class Organisation(models.Model):
@@ -13,6 +27,13 @@ class Organisation(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="The school's time zone (an IANA name such as Europe/Madrid): its members' times are shown "
+        "in it unless they choose their own.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -41,6 +62,12 @@ class User(AbstractUser):
         help_text="The organisation whose courses this person sees. Empty: global courses only.",
     )
     display_name = models.CharField(max_length=150, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Times are shown in this zone. Empty: the organisation's.",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -71,6 +98,13 @@ class Class(models.Model):
         help_text="What learners type to sign up in or join this class (see accounts/join_codes.py).",
     )
     joining_open = models.BooleanField(default=True, help_text="Off: the joining code is refused.")
+    archived_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        default=None,
+        help_text="Set: the class is archived. It leaves every list, grants nobody access to its learners "
+        "and takes no one in; its memberships and history stay, and restoring clears this.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,7 +119,8 @@ class Class(models.Model):
 
 
 class ClassMembership(models.Model):
-    """A learner in a class."""
+    """A learner in a class, since ``joined_at``: a teacher of the class reads the work the learner wrote
+    from then on (coaching/access.py). Removing a learner deletes the row; the audit log keeps the fact."""
 
     klass = models.ForeignKey(Class, on_delete=models.CASCADE, related_name="memberships")
     learner = models.ForeignKey(
@@ -136,8 +171,31 @@ class GuardianLink(models.Model):
         return self.consent_given_at is not None and self.consent_withdrawn_at is None
 
 
+class AuditLogIsAppendOnly(Exception):
+    """An audit row was about to be changed or deleted: the audit log only grows (decision 0076)."""
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Refuses bulk updates and deletes; rows leave only through ``expire`` (the retention window)."""
+
+    def update(self, **kwargs: object) -> int:
+        raise AuditLogIsAppendOnly("audit rows are never updated")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("audit rows are never deleted; the retention job expires old ones")
+
+    def expire(self, *, before: datetime) -> int:
+        """Delete the rows of this queryset written before ``before``: the retention job's one way out."""
+        deleted, _ = models.QuerySet.delete(self.filter(created_at__lt=before))
+        return deleted
+
+
 class AuditEntry(models.Model):
-    """One privileged action, written by the service that did it, in the same transaction."""
+    """One privileged action, written by the service that did it, in the same transaction.
+
+    Append-only: saving an existing row, deleting one and bulk updates or deletes raise
+    ``AuditLogIsAppendOnly``; only the retention job removes rows past the organisation's window.
+    """
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -148,9 +206,19 @@ class AuditEntry(models.Model):
     target_id = models.CharField(max_length=120, blank=True)
     details = models.JSONField(default=dict, blank=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("audit rows are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("audit rows are never deleted; the retention job expires old ones")

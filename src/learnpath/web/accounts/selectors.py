@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 
 from learnpath.web.accounts.join_codes import join_code_normalise
-from learnpath.web.accounts.models import AuditEntry, Class, GuardianLink, User
+from learnpath.web.accounts.models import AuditEntry, Class, ClassMembership, GuardianLink, User
 
 
 def classes_of_user(*, user: User) -> QuerySet[Class]:
     """The classes a person teaches or learns in, with their organisation."""
     return (
-        Class.objects.filter(Q(teachers=user) | Q(learners=user))
+        Class.objects.filter(Q(teachers=user) | Q(learners=user), archived_at__isnull=True)
         .select_related("organisation")
         .distinct()
         .order_by("name")
@@ -31,21 +34,50 @@ def class_learners(*, class_id: int) -> list[User]:
     return list(User.objects.filter(memberships__klass_id=class_id).order_by("display_name", "username"))
 
 
-def classes_taught(*, user: User) -> QuerySet[Class]:
-    """The classes a person teaches (every class of the installation for a platform admin)."""
-    classes = Class.objects.select_related("organisation").order_by("name")
+def classes_taught(*, user: User, archived: bool = False) -> QuerySet[Class]:
+    """The classes a person teaches (every class of the installation for a platform admin); the archived
+    ones instead with ``archived=True``."""
+    classes = (
+        Class.objects.select_related("organisation").filter(archived_at__isnull=not archived).order_by("name")
+    )
     if user.is_superuser:
         return classes
     return classes.filter(teachers=user)
 
 
 def teachers_of_learner(*, learner_id: int) -> list[User]:
-    """Every teacher of every class the learner is in."""
+    """Every teacher of every class the learner is in (archived classes left out: they grant nothing)."""
     return list(
-        User.objects.filter(classes_taught__memberships__learner_id=learner_id)
+        User.objects.filter(
+            classes_taught__memberships__learner_id=learner_id, classes_taught__archived_at__isnull=True
+        )
         .distinct()
         .order_by("display_name", "username")
     )
+
+
+def class_teachers(*, class_id: int) -> list[User]:
+    """The teachers of a class, by display name then user name."""
+    return list(User.objects.filter(classes_taught__id=class_id).order_by("display_name", "username"))
+
+
+def memberships_of_learners(*, learner_ids: list[int]) -> list[tuple[int, int, datetime, list[int]]]:
+    """``(learner id, class id, joined at, teacher ids)`` of every class (not archived) the learners are in:
+    two queries whatever the number of learners."""
+    memberships = list(
+        ClassMembership.objects.filter(learner_id__in=learner_ids, klass__archived_at__isnull=True)
+        .order_by("joined_at", "id")
+        .values_list("learner_id", "klass_id", "joined_at")
+    )
+    teachers: dict[int, list[int]] = defaultdict(list)
+    for class_id, teacher_id in Class.teachers.through.objects.filter(
+        class_id__in={class_id for _, class_id, _ in memberships}
+    ).values_list("class_id", "user_id"):
+        teachers[class_id].append(teacher_id)
+    return [
+        (learner_id, class_id, joined_at, sorted(teachers[class_id]))
+        for learner_id, class_id, joined_at in memberships
+    ]
 
 
 def active_guardian_links(
@@ -69,6 +101,6 @@ def class_open_with_code(*, code: str) -> Class | None:
         return None
     return (
         Class.objects.select_related("organisation")
-        .filter(joining_code=normalised, joining_open=True)
+        .filter(joining_code=normalised, joining_open=True, archived_at__isnull=True)
         .first()
     )

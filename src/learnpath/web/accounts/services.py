@@ -20,6 +20,7 @@ from learnpath.web.accounts.models import (
     User,
 )
 from learnpath.web.accounts.passwords import password_generate
+from learnpath.web.accounts.timezones import is_time_zone
 from learnpath.web.datadir import data_dir_secret
 
 DEMO_ORGANISATION_SLUG = "demo-school"
@@ -140,7 +141,9 @@ NO_CLASS_WITH_THAT_CODE = (
 def _class_open_with_code(code: str) -> Class:
     normalised = join_code_normalise(code)
     klass = (
-        Class.objects.select_for_update().filter(joining_code=normalised, joining_open=True).first()
+        Class.objects.select_for_update()
+        .filter(joining_code=normalised, joining_open=True, archived_at__isnull=True)
+        .first()
         if normalised
         else None
     )
@@ -212,10 +215,16 @@ def class_teacher_add(*, klass: Class, teacher: User, actor: User | None = None)
 
 @transaction.atomic
 def class_learner_add(*, klass: Class, learner: User, actor: User | None = None) -> ClassMembership:
-    """Enrol a learner of the class's organisation in the class (idempotent)."""
+    """Enrol a learner of the class's organisation in the class (idempotent).
+
+    Who may enrol whom is decided by the callers: the learner themselves with the class's code, or a
+    teacher under decision 0075 (a learner of another teacher's class only with that teacher's agreement).
+    """
     _require_same_organisation(klass, learner)
     if learner.role != Role.LEARNER:
         raise ValueError(f"{learner.username} is a {learner.role}, not a learner")
+    if klass.archived_at is not None:
+        raise ValueError(f"{klass} is archived; restore it before enrolling anyone")
     membership, created = ClassMembership.objects.get_or_create(klass=klass, learner=learner)
     if created:
         audit_entry_record(
@@ -226,6 +235,51 @@ def class_learner_add(*, klass: Class, learner: User, actor: User | None = None)
             details={"learner": learner.pk},
         )
     return membership
+
+
+@transaction.atomic
+def class_learner_remove(*, klass: Class, learner_id: int, actor: User) -> bool:
+    """Take a learner out of a class (audited); False if they were not in it.
+
+    Only the membership goes: the learner keeps every record of their own (their log, work, goals), and
+    the class's teachers stop seeing them unless they share another class.
+    """
+    deleted, _ = ClassMembership.objects.filter(klass=klass, learner_id=learner_id).delete()
+    if deleted:
+        audit_entry_record(
+            actor=actor,
+            action="class.learner_remove",
+            target_type="class",
+            target_id=klass.pk,
+            details={"learner": learner_id},
+        )
+    return bool(deleted)
+
+
+@transaction.atomic
+def class_archive(*, klass: Class, actor: User) -> bool:
+    """Archive a class (audited): it leaves every list, grants no access and takes no one in, while its
+    memberships and history stay for :func:`class_restore`. False if it was archived already."""
+    if klass.archived_at is not None:
+        return False
+    klass.archived_at = timezone.now()
+    # Its code closes too, and a restore does not reopen it: the teacher decides when to take learners in.
+    klass.joining_open = False
+    klass.save(update_fields=["archived_at", "joining_open"])
+    audit_entry_record(actor=actor, action="class.archive", target_type="class", target_id=klass.pk)
+    return True
+
+
+@transaction.atomic
+def class_restore(*, klass: Class, actor: User) -> bool:
+    """Bring an archived class back (audited), with joining closed (archiving closed it) until the teacher
+    opens it. False if it was not archived."""
+    if klass.archived_at is None:
+        return False
+    klass.archived_at = None
+    klass.save(update_fields=["archived_at"])
+    audit_entry_record(actor=actor, action="class.restore", target_type="class", target_id=klass.pk)
+    return True
 
 
 @transaction.atomic
@@ -367,8 +421,8 @@ def demo_class_learners() -> list[User]:
 def demo_class_learners_password_ensure() -> list[str]:
     """Give the demo class's learners the password of ``demo-learner``, so every demo learner can sign in.
 
-    The stored hash is copied rather than computed again: one PBKDF2 hash (about half a second) instead
-    of fourteen at every ``learnpath demo``. Idempotent like the demo accounts: a learner is changed (and
+    The stored hash is copied rather than computed again: one Argon2 hash instead of fourteen at every
+    ``learnpath demo``. Idempotent like the demo accounts: a learner is changed (and
     audited) only where the hash differs, so a second ``learnpath demo`` signs nobody out. Returns their
     user names.
     """
@@ -384,6 +438,14 @@ def demo_class_learners_password_ensure() -> list[str]:
     return [user.username for user in learners]
 
 
+def user_time_zone_set(*, user: User, time_zone: str) -> None:
+    """A person chooses the time zone their times are shown in ("" for their organisation's)."""
+    if time_zone and not is_time_zone(time_zone):
+        raise ValueError(f"{time_zone!r} is not a time zone this server knows. Choose one from the list.")
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+
+
 @transaction.atomic
 def user_password_change(*, user: User, password: str) -> None:
     """A person sets their own new password (already checked by Django's validators); audited.
@@ -394,6 +456,17 @@ def user_password_change(*, user: User, password: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_entry_record(actor=user, action="user.password_change", target_type="user", target_id=user.pk)
+
+
+@transaction.atomic
+def user_password_reset_by_email(*, user: User, password: str) -> None:
+    """A person sets a new password through the link mailed to them (already checked by Django's
+    validators and the link's one-use token); audited. Every session of theirs ends, as the hash changes."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_entry_record(
+        actor=user, action="user.password_reset_by_email", target_type="user", target_id=user.pk
+    )
 
 
 @transaction.atomic

@@ -7,8 +7,17 @@ app_name = "accounts"
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path("settings/", views.my_settings, name="settings"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password-change-done"),
+    path("password/forgotten/", views.PasswordResetRequestView.as_view(), name="password-forgotten"),
+    path("password/forgotten/sent/", views.PasswordResetSentView.as_view(), name="password-forgotten-sent"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetSetView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("password/reset/done/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
     path("join/", views.join, name="join"),
     path("join/welcome/", views.join_welcome, name="join-welcome"),
     path("classes/<int:class_id>/joining/", views.joining_code_change, name="joining-code"),

@@ -1,10 +1,12 @@
-"""Sign-in, sign-out and password pages (Django's auth views with learnpath's templates), a teacher's
-printable class sheet with password resets for the class's learners, and joining a class with its code:
-a new learner's sign-up (no e-mail), a signed-in learner's join, and the teacher's code controls."""
+"""Sign-in, sign-out and password pages (Django's auth views with learnpath's templates), password reset by
+e-mail for adults, a teacher's printable class sheet with password resets for the class's learners, and
+joining a class with its code: a new learner's sign-up (no e-mail), a signed-in learner's join, and the
+teacher's code controls."""
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,11 +26,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from learnpath.web import throttle
 from learnpath.web.accounts import access, selectors, services
 from learnpath.web.accounts.first_passwords import first_passwords_keep, first_passwords_take
-from learnpath.web.accounts.forms import CHOICE_MADE, JoinForm, SignUpForm
+from learnpath.web.accounts.forms import CHOICE_MADE, JoinForm, PasswordResetRequestForm, SignUpForm
 from learnpath.web.accounts.join_codes import SIGN_UP_PER_ADDRESS, join_code_display
 from learnpath.web.accounts.known_devices import known_device_id, known_device_remember
 from learnpath.web.accounts.models import Role
 from learnpath.web.accounts.passwords import password_generate
+from learnpath.web.accounts.timezones import time_zone_names, time_zone_remember
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +149,106 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return HttpResponseRedirect(self.get_success_url())
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_settings(request: HttpRequest) -> HttpResponse:
+    """A person's own settings: the time zone their times are shown in."""
+    user = request.user
+    error = ""
+    if request.method == "POST":
+        chosen = request.POST.get("time_zone", "").strip()
+        try:
+            services.user_time_zone_set(user=user, time_zone=chosen)  # type: ignore[arg-type]
+        except ValueError as refused:
+            error = str(refused)
+        else:
+            time_zone_remember(request, user)
+            messages.success(request, "Settings saved.")
+            return redirect("accounts:settings")
+    organisation = getattr(user, "organisation", None)
+    context = {
+        "zones": time_zone_names(),
+        "chosen": getattr(user, "time_zone", ""),
+        "school_zone": organisation.time_zone if organisation is not None else "",
+        "now": timezone.now(),
+        "zone_name": timezone.get_current_timezone_name(),
+        "error": error,
+    }
+    return render(request, "accounts/settings.html", context, status=400 if error else 200)
+
+
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "accounts/password_change_done.html"
+
+
+# -- password reset by e-mail (adults) --------------------------------------------------------------------
+
+# Every request counts, since whether a link went out is never told: per network address (a class behind
+# one school address asks rarely), and per typed address whoever asks, so nobody floods a mailbox; the
+# second limit holds for unknown addresses alike, so it tells nothing either.
+PASSWORD_RESET_PER_ADDRESS = throttle.Limit("password-reset-address", attempts=10, window=60 * 60)
+PASSWORD_RESET_PER_MAILBOX = throttle.Limit("password-reset-mailbox", attempts=3, window=60 * 60)
+
+
+def _reset_refusal(error: throttle.Throttled) -> str:
+    minutes = max(1, math.ceil(error.seconds_left / 60))
+    return (
+        "Too many password reset requests in a short time. "
+        f"Please wait {minutes} minute{'s' if minutes != 1 else ''} and try again."
+    )
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Ask for a link to set a new password (teachers, guardians, administrators). The answer is the same
+    page whether or not an account has the address; limited per network address and per typed address
+    (429 with one plain line, nothing sent, nothing counted)."""
+
+    form_class = PasswordResetRequestForm
+    template_name = "accounts/password_reset_request.html"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    email_template_name = "accounts/password_reset_email.txt"
+    success_url = reverse_lazy("accounts:password-forgotten-sent")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        address = f"address:{throttle.client_address(request)}"
+        mailbox = str(request.POST.get("email", "")).strip().casefold()[:254]
+        try:
+            throttle.check(PASSWORD_RESET_PER_ADDRESS, address, "password reset requests")
+            if mailbox:
+                throttle.check(PASSWORD_RESET_PER_MAILBOX, mailbox, "password reset requests")
+        except throttle.Throttled as error:
+            # The address typed is personal data and not logged; the network address is.
+            logger.warning("password reset refused from %s: %s", address, error)
+            context = self.get_context_data(form=self.get_form(), throttled=_reset_refusal(error))
+            return self.render_to_response(context, status=429)
+        throttle.failed(PASSWORD_RESET_PER_ADDRESS, address)
+        if mailbox:
+            throttle.failed(PASSWORD_RESET_PER_MAILBOX, mailbox)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_sent.html"
+
+
+class PasswordResetSetView(auth_views.PasswordResetConfirmView):
+    """The link from the mail: Django checks its one-use token (an hour, PASSWORD_RESET_TIMEOUT) and moves
+    it into the session before showing the form; the new password goes through the validators and
+    ``services.user_password_reset_by_email`` (audited; every session of that person ends). No sign-in
+    here: the person signs in with the new password, through the sign-in page and its limits."""
+
+    template_name = "accounts/password_reset_set.html"
+    success_url = reverse_lazy("accounts:password-reset-done")
+    post_reset_login = False
+
+    def form_valid(self, form: auth_forms.SetPasswordForm) -> HttpResponse:
+        services.user_password_reset_by_email(user=form.user, password=form.cleaned_data["new_password1"])
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetDoneView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_done.html"
 
 
 @login_required

@@ -1,11 +1,13 @@
 """Who may see and change a learner's goals, work and reflections: the one place it is decided for agency.
 
-The learner owns them. Their teachers read them, comment and may set goals with them; an actively linked
-guardian reads them; a platform admin reads them. Everyone else gets the same 404 as for missing data.
+The learner owns them. Their teachers read what was done in their classes, comment and may set goals with
+them; an actively linked guardian reads them; a platform admin reads them. Everyone else gets the same 404
+as for missing data.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import Http404
@@ -20,12 +22,21 @@ def access_own_agency(user: Any) -> int:
     raise Http404("These pages are a learner's own.")
 
 
-def access_learner_reader(user: Any, learner_id: int) -> str:
-    """How ``user`` reads the learner's work (self, teacher, guardian, admin), else ``Http404``."""
-    relation = accounts_api.relation_to_learner(user=user, learner_id=learner_id)
-    if relation is None:
+def access_learner_work_item(user: Any, learner_id: int, *, course_id: str, created_at: datetime) -> str:
+    """How ``user`` reads this piece of the learner's work (self, teacher, guardian, admin), else
+    ``Http404``, the same as for missing work.
+
+    The one rule is ``coaching.access.access_learner_reading``: a teacher reads only the work the learner
+    did in the classes that teacher teaches (decision 0075).
+    """
+    # Imported here: coaching's pages use agency's api, so a module-level import would tie the two apps'
+    # loading together for the sake of this one function.
+    from learnpath.web.coaching import api as coaching_api
+
+    reading = coaching_api.learner_reading(user=user, learner_id=learner_id)
+    if not reading.sees_work(course_id, created_at):
         raise Http404("There is no learner here that you can see.")
-    return relation
+    return reading.relation
 
 
 def access_learner_teacher(user: Any, learner_id: int) -> None:

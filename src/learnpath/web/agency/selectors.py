@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
 
 from learnpath.web.agency.models import Feedback, Goal, ProjectBoard, ProjectChoice, Reflection, Submission
 
@@ -31,23 +35,52 @@ class Work:
     reflections: list[tuple[Reflection, list[Feedback]]] = field(default_factory=list)
 
 
+Windows = Sequence[tuple[datetime, Collection[str]]]
+"""Where a teacher reads a learner's work (``coaching.access.access_learner_reading``): per class, work
+written since the learner joined it, in one of its courses or in none. None: everything."""
+
+
+def work_in_windows(windows: Windows | None, *, set_by: Collection[int] | None = None) -> Q:
+    """The filter for work (rows with ``course_id`` and ``created_at``) inside ``windows``; goals set by
+    one of ``set_by`` (the teachers of those classes) too. Everything when ``windows`` is None."""
+    if windows is None:
+        return Q()
+    inside = Q(pk__in=[])
+    for since, course_ids in windows:
+        inside |= Q(created_at__gte=since) & (Q(course_id="") | Q(course_id__in=list(course_ids)))
+    if set_by is not None:
+        inside |= Q(set_by_id__in=list(set_by))
+    return inside
+
+
 def feedback_by_target(
-    *, learner_id: int, target_type: str | None = None
+    *, learner_id: int, target_type: str | None = None, authors: Collection[int] | None = None
 ) -> dict[tuple[str, str], list[Feedback]]:
     rows = Feedback.objects.filter(learner_id=learner_id).select_related("author")
     if target_type is not None:
         rows = rows.filter(target_type=target_type)
+    if authors is not None:
+        rows = rows.filter(author_id__in=list(authors))
     out: dict[tuple[str, str], list[Feedback]] = defaultdict(list)
     for row in rows:
         out[(row.target_type, row.target_id)].append(row)
     return out
 
 
-def goals(*, learner_id: int, mastered: set[str]) -> list[GoalView]:
-    """The learner's goals; a milestone with a skill counts as done once that skill is mastered."""
+def goals(
+    *,
+    learner_id: int,
+    mastered: set[str],
+    windows: Windows | None = None,
+    authors: Collection[int] | None = None,
+) -> list[GoalView]:
+    """The learner's goals (within ``windows``, or set by one of ``authors``); a milestone with a skill
+    counts as done once that skill is mastered."""
     views = []
     for goal in (
-        Goal.objects.filter(learner_id=learner_id).prefetch_related("milestones").select_related("set_by")
+        Goal.objects.filter(work_in_windows(windows, set_by=authors), learner_id=learner_id)
+        .prefetch_related("milestones")
+        .select_related("set_by")
     ):
         milestones = [
             (m, bool(m.done_at) or (bool(m.skill_id) and m.skill_id in mastered))
@@ -57,12 +90,22 @@ def goals(*, learner_id: int, mastered: set[str]) -> list[GoalView]:
     return views
 
 
-def learner_work(*, learner_id: int, mastered: set[str], recent: int = 20) -> Work:
-    feedback = feedback_by_target(learner_id=learner_id)
-    submissions = Submission.objects.filter(learner_id=learner_id).defer("file_data")[:recent]
-    reflections = Reflection.objects.filter(learner_id=learner_id)[:recent]
+def learner_work(
+    *,
+    learner_id: int,
+    mastered: set[str],
+    recent: int = 20,
+    windows: Windows | None = None,
+    authors: Collection[int] | None = None,
+) -> Work:
+    """The learner's latest work with its feedback; a teacher's share of it with ``windows`` and
+    ``authors`` (see ``Windows``; None: everything)."""
+    feedback = feedback_by_target(learner_id=learner_id, authors=authors)
+    inside = work_in_windows(windows)
+    submissions = Submission.objects.filter(inside, learner_id=learner_id).defer("file_data")[:recent]
+    reflections = Reflection.objects.filter(inside, learner_id=learner_id)[:recent]
     return Work(
-        goals=goals(learner_id=learner_id, mastered=mastered),
+        goals=goals(learner_id=learner_id, mastered=mastered, windows=windows, authors=authors),
         submissions=[(s, feedback.get(("submission", str(s.pk)), [])) for s in submissions],
         reflections=[(r, feedback.get(("reflection", str(r.pk)), [])) for r in reflections],
     )

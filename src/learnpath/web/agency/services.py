@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlparse
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,7 +23,9 @@ from learnpath.web.agency.models import (
     Submission,
     SubmissionKind,
 )
+from learnpath.web.agency.selectors import Windows, work_in_windows
 from learnpath.web.agency.uploads import CheckedFile
+from learnpath.web.learning import api as learning_api
 
 MAX_MILESTONES = 12
 
@@ -97,6 +100,28 @@ def goal_achieved_toggle(*, learner_id: int, goal_id: int) -> Goal | None:
     return goal
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _quota_check(learner_id: int, size: int) -> None:
+    """Refuse a file that would take the learner's files past ``LEARNPATH_UPLOAD_QUOTA_BYTES``."""
+    quota = int(settings.LEARNPATH_UPLOAD_QUOTA_BYTES)
+    # Locks the learner's file rows (on PostgreSQL; SQLite runs one write at a time), so two uploads at
+    # once cannot both pass the check.
+    used = sum(
+        Submission.objects.select_for_update()
+        .filter(learner_id=learner_id, kind=SubmissionKind.FILE)
+        .values_list("file_size", flat=True)
+    )
+    if used + size > quota:
+        raise AgencyError(
+            f"Your portfolio's files already take {_megabytes(used)} of the {_megabytes(quota)} each learner "
+            f"may keep, and this file needs {_megabytes(size)}. Add it as a link instead, or ask your "
+            "teacher to make room."
+        )
+
+
 @transaction.atomic
 def submission_create(
     *,
@@ -136,6 +161,7 @@ def submission_create(
     elif kind == SubmissionKind.FILE:
         if file is None:
             raise AgencyError("Choose a file to upload.")
+        _quota_check(learner_id, len(file.data))
         submission.file_name = file.name
         submission.file_type = file.content_type
         submission.file_size = len(file.data)
@@ -191,7 +217,7 @@ def project_choose(*, learner_id: int, board: ProjectBoard, topic_id: str, forma
     return choice
 
 
-def _target_exists(learner_id: int, target_type: str, target_id: str) -> bool:
+def _target_exists(learner_id: int, target_type: str, target_id: str, windows: Windows | None) -> bool:
     if not target_id.isdigit():
         return False
     model = {
@@ -201,16 +227,28 @@ def _target_exists(learner_id: int, target_type: str, target_id: str) -> bool:
     }.get(target_type)  # type: ignore[call-overload]
     if model is None:
         return target_type == FeedbackTarget.ATTEMPT  # the caller checked the attempt is the learner's
-    return bool(model.objects.filter(pk=int(target_id), learner_id=learner_id).exists())
+    inside = work_in_windows(windows)
+    return bool(model.objects.filter(inside, pk=int(target_id), learner_id=learner_id).exists())
 
 
 @transaction.atomic
-def feedback_add(*, learner_id: int, author: Any, target_type: str, target_id: str, body: str) -> Feedback:
-    """A teacher's comment on the learner's work (the caller checked the teacher teaches the learner)."""
+def feedback_add(
+    *,
+    learner_id: int,
+    author: Any,
+    target_type: str,
+    target_id: str,
+    body: str,
+    windows: Windows | None = None,
+) -> Feedback:
+    """A teacher's comment on the learner's work (the caller checked the teacher teaches the learner);
+    work outside the teacher's ``windows`` is refused exactly like work that is not the learner's."""
     body = _text(body, 4000)
     if not body:
         raise AgencyError("Write the feedback first.")
-    if target_type not in FeedbackTarget.values or not _target_exists(learner_id, target_type, target_id):
+    if target_type not in FeedbackTarget.values or not _target_exists(
+        learner_id, target_type, target_id, windows
+    ):
         raise AgencyError("That piece of work is not this learner's.")
     feedback = Feedback.objects.create(
         learner_id=learner_id, author=author, target_type=target_type, target_id=target_id, body=body
@@ -223,3 +261,27 @@ def feedback_add(*, learner_id: int, author: Any, target_type: str, target_id: s
         details={"learner": learner_id, "feedback": feedback.pk},
     )
     return feedback
+
+
+@transaction.atomic
+def onboarding_save(
+    *,
+    learner: Any,
+    interests: list[str],
+    formats: list[str],
+    daily_goal: str,
+    goal_title: str = "",
+) -> Goal | None:
+    """The learner's onboarding answers (issue 11): their profile in learning, and the goal they typed, if
+    any, as one of their goals. All or nothing: an unknown answer raises ``AgencyError`` and nothing is
+    saved. A goal already open under the same title is not added again (a resent form)."""
+    try:
+        learning_api.learner_profile_save(
+            learner=learner, interests=interests, formats=formats, daily_goal=daily_goal
+        )
+    except learning_api.LearningError as error:
+        raise AgencyError(error.detail) from None
+    title = _text(goal_title, 200)
+    if not title or Goal.objects.filter(learner_id=learner.pk, title=title, achieved_at=None).exists():
+        return None
+    return goal_create(learner_id=learner.pk, title=title, actor=learner)

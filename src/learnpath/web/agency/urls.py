@@ -5,6 +5,7 @@ from learnpath.web.agency import views
 app_name = "agency"
 
 urlpatterns = [
+    path("me/welcome/", views.welcome, name="welcome"),
     path("me/goals/", views.goals, name="goals"),
     path("me/goals/<int:goal_id>/achieved/", views.goal_achieved, name="goal-achieved"),
     path("me/milestones/<int:milestone_id>/", views.milestone_toggle, name="milestone-toggle"),

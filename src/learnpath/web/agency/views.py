@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from learnpath.web.accounts import api as accounts_api
@@ -75,6 +76,63 @@ def _goal_from_form(request: HttpRequest, learner_id: int, done: str) -> None:
         messages.error(request, str(error))
     else:
         messages.success(request, done)
+
+
+def _back(request: HttpRequest) -> str:
+    """Where to go after the welcome form: the page it was opened from, if it is one of ours."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def welcome(request: HttpRequest) -> HttpResponse:
+    """Three short questions (interests, formats, a daily goal) and an optional goal; offered once on the
+    course home, and the same form, filled in, as "About me" afterwards (issue 11)."""
+    learner_id = access.access_own_agency(request.user)
+    back = _back(request)
+    profile = learning_api.learner_profile(learner_id=learner_id)
+    if request.method == "POST" and request.POST.get("action") == "not-now":
+        learning_api.learner_profile_skip(learner=request.user)
+        return redirect(back or "home")
+    interests, formats = list(profile.interests), list(profile.formats)
+    daily_goal = learning_api.NO_DAILY_GOAL if profile.daily_goal is None else str(profile.daily_goal)
+    goal_title = ""
+    error = ""
+    if request.method == "POST":
+        interests, formats = request.POST.getlist("interest"), request.POST.getlist("format")
+        daily_goal, goal_title = request.POST.get("daily_goal", ""), request.POST.get("goal", "")
+        try:
+            goal = services.onboarding_save(
+                learner=request.user,
+                interests=interests,
+                formats=formats,
+                daily_goal=daily_goal,
+                goal_title=goal_title,
+            )
+        except services.AgencyError as refused:
+            error = str(refused)
+        else:
+            messages.success(
+                request, "Saved. It is on your Goals page too." if goal is not None else "Saved."
+            )
+            return redirect(back or "agency:welcome")
+    answers = {"interests": interests, "formats": formats, "daily_goal": daily_goal, "goal": goal_title}
+    context = {
+        "first_time": profile.completed_at is None,
+        "interests": learning_api.INTEREST_AREAS,
+        "formats": list(learning_api.FORMAT_NAMES.items()),
+        "daily_goals": [(str(n), f"{n} questions") for n in learning_api.DAILY_GOALS]
+        + [(learning_api.NO_DAILY_GOAL, "No daily goal")],
+        "answers": answers,
+        "error": error,
+        "next": back,
+    }
+    return render(request, "agency/welcome.html", context, status=400 if error else 200)
 
 
 @login_required
@@ -197,7 +255,9 @@ def submission_file(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = selectors.submission_file(submission_id=submission_id)
     if submission is None:
         raise Http404("No such file.")
-    access.access_learner_reader(request.user, submission.learner_id)
+    access.access_learner_work_item(
+        request.user, submission.learner_id, course_id=submission.course_id, created_at=submission.created_at
+    )
     response = HttpResponse(bytes(submission.file_data or b""), content_type=submission.file_type)
     response["Content-Disposition"] = f'attachment; filename="{submission.file_name}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -285,7 +345,24 @@ def projects(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Choice saved. Submit your project from your portfolio.")
         return redirect("agency:projects")
+    interests = learning_api.learner_profile(learner_id=learner_id).interests
+    for entry in entries:
+        entry["ranked_topics"] = _topics_by_interest(entry["topics"], interests)  # type: ignore[arg-type]
     return render(request, "agency/projects.html", {"entries": entries})
+
+
+def _topics_by_interest(topics: list[Any], interests: tuple[str, ...]) -> list[tuple[Any, str]]:
+    """(topic, reason): the topics matching the learner's interests first (whole words of the title or
+    description, any case), with the reason ("You said you like sport"); the others after, in the
+    teacher's order."""
+    ranked = []
+    for topic in topics:
+        found = learning_api.interests_matching(
+            text=f"{topic.title}\n{topic.description}", interest_ids=interests
+        )
+        liked = " and ".join(area.liking for area in found)
+        ranked.append((topic, f"You said you like {liked}" if found else ""))
+    return sorted(ranked, key=lambda pair: not pair[1])
 
 
 @login_required

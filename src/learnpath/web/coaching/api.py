@@ -13,9 +13,25 @@ from datetime import datetime
 from typing import Any
 
 from learnpath.engine.policy import Assignment
-from learnpath.web.coaching import selectors
+from learnpath.web.coaching import access, selectors
+from learnpath.web.coaching.access import LearnerReading
 
-__all__ = ["PlanEntry", "assignments_for", "class_course_ids", "demo_class_ensure", "learner_plan"]
+__all__ = [
+    "LearnerReading",
+    "PlanEntry",
+    "assignments_for",
+    "class_course_ids",
+    "demo_class_ensure",
+    "learner_plan",
+    "learner_reading",
+    "privacy_provider",
+]
+
+
+def learner_reading(*, user: Any, learner_id: int) -> LearnerReading:
+    """What ``user`` may read of a learner (a teacher: what the learner did in their classes), else
+    ``Http404``: the one rule, ``coaching.access.access_learner_reading`` (decision 0075)."""
+    return access.access_learner_reading(user, learner_id)
 
 
 def assignments_for(*, learner_id: int, course_id: str) -> list[Assignment]:
@@ -64,3 +80,7 @@ def demo_class_ensure(*, teacher: Any) -> None:
     from learnpath.web.coaching import services
 
     services.demo_class_ensure(teacher=teacher, now=timezone.now())
+
+
+# The app's personal data, for the privacy app (docs/privacy.md): what it holds, export and erase.
+from learnpath.web.coaching import privacy as privacy_provider  # noqa: E402

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 ERRORS_IN_A_ROW = 3
@@ -155,11 +156,12 @@ def _cell(name: str, skill_name: str, cell: SkillCell | None) -> HeatCell:
 
 def _when(moment: datetime, now: datetime) -> str:
     days = (now - moment).days
+    local = timezone.localtime(moment)  # in the reader's time zone (accounts.timezones)
     if days <= 0:
-        return f"today at {moment:%H:%M} UTC"
+        return f"today at {local:%H:%M %Z}"
     if days == 1:
         return "yesterday"
-    return f"{days} days ago ({moment:%d %b})"
+    return f"{days} days ago ({local:%d %b})"
 
 
 def current_skill(recent: Sequence[Activity]) -> str | None:

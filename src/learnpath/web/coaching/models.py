@@ -118,3 +118,46 @@ class InterventionLearner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intervention_id}: {self.learner_id}"
+
+
+class EnrolmentRequestStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for agreement"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "No longer needed"
+
+
+class EnrolmentRequest(models.Model):
+    """A teacher asks to enrol a learner who is in another teacher's class (decision 0075).
+
+    A teacher of one of the learner's classes, or an administrator, accepts (the learner joins the class
+    then) or declines. At most one request per class and learner waits at a time; decided rows stay as the
+    record of who agreed.
+    """
+
+    klass = models.ForeignKey("accounts.Class", on_delete=models.CASCADE, related_name="enrolment_requests")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=EnrolmentRequestStatus.choices, default=EnrolmentRequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["klass", "learner"],
+                condition=models.Q(status="pending"),
+                name="enrolment_request_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} → {self.klass_id} ({self.status})"

@@ -13,6 +13,8 @@ from learnpath.web.accounts import api as accounts_api
 from learnpath.web.coaching import cockpit as cockpit_rules
 from learnpath.web.coaching.models import (
     ClassCourse,
+    EnrolmentRequest,
+    EnrolmentRequestStatus,
     Intervention,
     InterventionLearner,
     JoinCode,
@@ -25,6 +27,34 @@ from learnpath.web.learning import api as learning_api
 def class_course_ids(*, class_id: int) -> list[str]:
     """The ids of the courses attached to a class, in the order they were attached."""
     return list(ClassCourse.objects.filter(klass_id=class_id).values_list("course_id", flat=True))
+
+
+def class_course_ids_of(*, class_ids: list[int]) -> dict[int, list[str]]:
+    """The courses attached to each of these classes, in the order they were attached: one query."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for class_id, course_id in ClassCourse.objects.filter(klass_id__in=class_ids).values_list(
+        "klass_id", "course_id"
+    ):
+        out[class_id].append(course_id)
+    return dict(out)
+
+
+def enrolment_requests_sent(*, user_id: int, limit: int = 50) -> list[EnrolmentRequest]:
+    """The enrolment requests a teacher made, newest first, with the class and the learner."""
+    return list(
+        EnrolmentRequest.objects.filter(requested_by_id=user_id)
+        .select_related("klass", "learner")
+        .order_by("-requested_at", "-id")[:limit]
+    )
+
+
+def enrolment_requests_pending(*, class_id: int) -> list[EnrolmentRequest]:
+    """The requests to enrol someone in the class that still wait for an answer."""
+    return list(
+        EnrolmentRequest.objects.filter(klass_id=class_id, status=EnrolmentRequestStatus.PENDING)
+        .select_related("learner")
+        .order_by("requested_at", "id")
+    )
 
 
 def join_code(*, class_id: int) -> JoinCode | None:

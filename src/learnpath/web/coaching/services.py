@@ -8,12 +8,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from learnpath.web.accounts import api as accounts_api
-from learnpath.web.accounts.api import ClassInfo
+from learnpath.web.accounts.api import ClassInfo, PersonInfo
 from learnpath.web.coaching.models import (
     ClassCourse,
+    EnrolmentRequest,
+    EnrolmentRequestStatus,
     Intervention,
     InterventionKind,
     InterventionLearner,
@@ -99,7 +102,7 @@ def class_join(*, learner: Any, code: str) -> ClassInfo:
     if join is None or learner.role != "learner":
         raise CoachingError(NO_SUCH_CODE)
     klass = accounts_api.class_info(class_id=join.klass_id)
-    if klass is None or klass.organisation_id != accounts_api.user_organisation_id(learner):
+    if klass is None or klass.archived or klass.organisation_id != accounts_api.user_organisation_id(learner):
         raise CoachingError(NO_SUCH_CODE)
     accounts_api.class_learner_add(class_id=klass.id, learner_id=learner.pk, actor=learner)
     return klass
@@ -121,33 +124,61 @@ def class_course_attach(*, class_id: int, course_id: str, actor: Any) -> None:
 
 @dataclass
 class RowCheck:
-    """A CSV row checked against the accounts: what confirming would do, or why it cannot."""
+    """A CSV row checked against the accounts: what confirming would do, or why it cannot.
+
+    ``action``: ``"create"`` (a new account), ``"enrol"`` (a learner of the school joins at once),
+    ``"request"`` (a learner of another teacher's class: their teacher is asked first), ``"already"``.
+    A username held by anyone but a learner of the school is a ``"create"`` like a free one, so the preview
+    never tells whether it exists in another school (decision 0075); ``taken`` remembers it for the
+    confirming step, which then makes nothing for that row.
+    """
 
     row: RosterRow
-    action: str = ""  # "create", "enrol", "already"
+    action: str = ""
     errors: list[str] = field(default_factory=list)
+    learner_id: int | None = None
+    taken: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.errors and not self.row.errors
 
 
-def roster_check(*, rows: tuple[RosterRow, ...], class_id: int, organisation_id: int) -> list[RowCheck]:
-    """What confirming the upload would do for each row. Reads only."""
+def roster_check(
+    *, rows: tuple[RosterRow, ...], class_id: int, organisation_id: int, teacher: Any
+) -> list[RowCheck]:
+    """What confirming the upload would do for each row, for ``teacher``. Reads only: four queries.
+
+    A learner of the school joins at once when they are in no class, or already in a class of this
+    teacher; one who is only in other teachers' classes needs one of those teachers (or an administrator)
+    to agree (decision 0075).
+    """
     in_class = {learner.username.lower() for learner in accounts_api.class_learners(class_id=class_id)}
+    people = accounts_api.people_by_username(usernames=[row.username for row in rows if row.ok])
+    learners = {
+        person.id
+        for person in people.values()
+        if person.role == "learner" and person.organisation_id == organisation_id
+    }
+    teachers_of: dict[int, set[int]] = {}
+    for membership in accounts_api.memberships_of_learners(learner_ids=learners):
+        teachers_of.setdefault(membership.learner_id, set()).update(membership.teacher_ids)
+    may_enrol_anyone = accounts_api.user_is_platform_admin(teacher)
     checks = []
     for row in rows:
         check = RowCheck(row=row)
         if row.ok:
-            person = accounts_api.person_by_username(username=row.username)
+            person = people.get(row.username)
             if row.username.lower() in in_class:
                 check.action = "already"
-            elif person is None:
+            elif person is None or person.id not in learners:
                 check.action = "create"
-            elif person.role != "learner" or person.organisation_id != organisation_id:
-                check.errors.append("this username is taken by an account that cannot join this class")
+                check.taken = person is not None
             else:
-                check.action = "enrol"
+                check.learner_id = person.id
+                teachers = teachers_of.get(person.id, set())
+                mine = may_enrol_anyone or not teachers or teacher.pk in teachers
+                check.action = "enrol" if mine else "request"
         checks.append(check)
     return checks
 
@@ -157,25 +188,38 @@ class EnrolResult:
     enrolled: list[str]
     created: list[tuple[str, str]]  # (username, first password), shown once
     skipped: int
+    requested: list[str] = field(default_factory=list)  # their teacher is asked to agree first
+    taken: list[str] = field(default_factory=list)  # a username held by someone who cannot join
 
 
 @transaction.atomic
 def class_roster_enrol(
     *, class_id: int, organisation_id: int, rows: tuple[RosterRow, ...], actor: Any
 ) -> EnrolResult:
-    """Enrol the valid rows of a checked class list: existing learners join, new ones get an account.
+    """Enrol the valid rows of a checked class list: existing learners join, new ones get an account, and
+    a learner of another teacher's class gets an enrolment request (decision 0075).
 
     Rows are checked again here (the accounts may have changed since the preview); a row that fails now
     is skipped, never half-done. New accounts get a random first password, returned once to show.
     """
     enrolled: list[str] = []
     created: list[tuple[str, str]] = []
+    requested: list[str] = []
+    taken: list[str] = []
     skipped = 0
-    for check in roster_check(rows=rows, class_id=class_id, organisation_id=organisation_id):
+    now = timezone.now()
+    for check in roster_check(rows=rows, class_id=class_id, organisation_id=organisation_id, teacher=actor):
         if not check.ok or check.action == "already":
             skipped += not check.ok
             continue
+        if check.action == "request" and check.learner_id is not None:
+            enrolment_request_create(class_id=class_id, learner_id=check.learner_id, actor=actor, now=now)
+            requested.append(check.row.username)
+            continue
         if check.action == "create":
+            if check.taken:
+                taken.append(check.row.username)
+                continue
             password = accounts_api.password_generate()
             try:
                 with transaction.atomic():
@@ -186,22 +230,129 @@ def class_roster_enrol(
                         password=password,
                         actor=actor,
                     )
-            except IntegrityError:
-                skipped += 1
+            except IntegrityError:  # the same user name taken a moment ago
+                taken.append(check.row.username)
                 continue
             created.append((person.username, password))
+            learner_id = person.id
         else:
-            person = accounts_api.person_by_username(username=check.row.username)  # type: ignore[assignment]
-        accounts_api.class_learner_add(class_id=class_id, learner_id=person.id, actor=actor)
-        enrolled.append(person.username)
+            assert check.learner_id is not None
+            learner_id = check.learner_id
+        accounts_api.class_learner_add(class_id=class_id, learner_id=learner_id, actor=actor)
+        EnrolmentRequest.objects.filter(
+            klass_id=class_id, learner_id=learner_id, status=EnrolmentRequestStatus.PENDING
+        ).update(status=EnrolmentRequestStatus.WITHDRAWN, decided_at=now)
+        enrolled.append(check.row.username)
     accounts_api.audit_record(
         actor=actor,
         action="class.roster_upload",
         target_type="class",
         target_id=class_id,
-        details={"enrolled": len(enrolled), "created": len(created), "skipped": skipped},
+        details={
+            "enrolled": len(enrolled),
+            "created": len(created),
+            "requested": len(requested),
+            "taken": len(taken),
+            "skipped": skipped,
+        },
     )
-    return EnrolResult(enrolled=enrolled, created=created, skipped=skipped)
+    return EnrolResult(enrolled=enrolled, created=created, skipped=skipped, requested=requested, taken=taken)
+
+
+@transaction.atomic
+def enrolment_request_create(*, class_id: int, learner_id: int, actor: Any, now: datetime) -> bool:
+    """Ask to enrol a learner of another teacher's class (audited); False if one already waits."""
+    pending = EnrolmentRequest.objects.select_for_update().filter(
+        klass_id=class_id, learner_id=learner_id, status=EnrolmentRequestStatus.PENDING
+    )
+    if pending.exists():
+        return False
+    request = EnrolmentRequest.objects.create(
+        klass_id=class_id, learner_id=learner_id, requested_by=actor, requested_at=now
+    )
+    accounts_api.audit_record(
+        actor=actor,
+        action="class.enrolment_request",
+        target_type="class",
+        target_id=class_id,
+        details={"learner": learner_id, "request": request.pk},
+    )
+    return True
+
+
+@transaction.atomic
+def enrolment_request_decide(*, request: EnrolmentRequest, accept: bool, actor: Any, now: datetime) -> None:
+    """Accept (the learner joins the class) or decline a pending request; audited. The caller has checked
+    that ``actor`` may decide it (``access.access_enrolment_request_to_decide``)."""
+    locked = EnrolmentRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status != EnrolmentRequestStatus.PENDING:
+        raise CoachingError("That request was answered already.")
+    locked.status = EnrolmentRequestStatus.ACCEPTED if accept else EnrolmentRequestStatus.DECLINED
+    locked.decided_by = actor
+    locked.decided_at = now
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    if accept:
+        accounts_api.class_learner_add(class_id=locked.klass_id, learner_id=locked.learner_id, actor=actor)
+    accounts_api.audit_record(
+        actor=actor,
+        action="class.enrolment_accept" if accept else "class.enrolment_decline",
+        target_type="class",
+        target_id=locked.klass_id,
+        details={"learner": locked.learner_id, "request": locked.pk, "requested_by": locked.requested_by_id},
+    )
+
+
+@transaction.atomic
+def class_learner_remove(*, class_id: int, learner_id: int, actor: Any) -> bool:
+    """Take a learner out of the class (audited by accounts): out of its groups and its pacing targets for
+    them alone too. Their own records stay theirs; the class's interventions keep what was done."""
+    if not accounts_api.class_learner_remove(class_id=class_id, learner_id=learner_id, actor=actor):
+        return False
+    LearnerGroup.learners.through.objects.filter(learnergroup__klass_id=class_id, user_id=learner_id).delete()
+    PacingTarget.objects.filter(klass_id=class_id, learner_id=learner_id).delete()
+    return True
+
+
+@transaction.atomic
+def class_archive(*, class_id: int, actor: Any) -> bool:
+    """Archive the class (audited by accounts): its join code stops working and the enrolment requests
+    into it that still wait are withdrawn. Memberships, groups, pacing and interventions stay."""
+    if not accounts_api.class_archive(class_id=class_id, actor=actor):
+        return False
+    JoinCode.objects.filter(klass_id=class_id).update(active=False)
+    EnrolmentRequest.objects.filter(klass_id=class_id, status=EnrolmentRequestStatus.PENDING).update(
+        status=EnrolmentRequestStatus.WITHDRAWN, decided_at=timezone.now()
+    )
+    return True
+
+
+def class_restore(*, class_id: int, actor: Any) -> bool:
+    """Bring an archived class back as it was (audited by accounts); its join code stays off until the
+    teacher switches it on."""
+    return accounts_api.class_restore(class_id=class_id, actor=actor)
+
+
+NO_SUCH_TEACHER = (
+    "No teacher of your school has that username. Ask them for the username they sign in with; "
+    "only teachers of your school can teach a class with you."
+)
+
+
+@transaction.atomic
+def class_co_teacher_add(*, klass: ClassInfo, username: str, actor: Any) -> PersonInfo:
+    """Make a teacher of the class's school a co-teacher (audited by accounts): they see and run the class
+    like its first teacher. Anyone else, in this school or another, gets the one ``NO_SUCH_TEACHER``."""
+    person = accounts_api.person_by_username(username=username.strip()) if username.strip() else None
+    if (
+        person is None
+        or person.role not in ("teacher", "admin")
+        or person.organisation_id != klass.organisation_id
+    ):
+        raise CoachingError(NO_SUCH_TEACHER)
+    if any(teacher.id == person.id for teacher in accounts_api.class_teachers(class_id=klass.id)):
+        raise CoachingError(f"{person.username} already teaches {klass.name}.")
+    accounts_api.class_teacher_add(class_id=klass.id, teacher_id=person.id, actor=actor)
+    return person
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ anyone who does not teach the class, exactly as for a class that does not exist.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -31,12 +31,13 @@ from learnpath.web.learning import api as learning_api
 
 
 def _due(text: str) -> datetime | None:
-    """A date from a date field as the end of that day, UTC; None if it is not a date."""
+    """A date from a date field as the end of that day in the teacher's time zone (accounts.timezones);
+    None if it is not a date."""
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
         return None
-    return datetime.combine(day, time(23, 59), tzinfo=UTC)
+    return datetime.combine(day, time(23, 59), tzinfo=timezone.get_current_timezone())
 
 
 def _ints(values: list[str]) -> list[int]:
@@ -65,7 +66,15 @@ def classes_home(request: HttpRequest) -> HttpResponse:
                 return redirect("coaching:classes")
             messages.success(request, f"Class “{klass.name}” created. Enrol learners or share the join code.")
             return redirect("coaching:class", class_id=klass.id)
-        return render(request, "coaching/classes.html", {"classes": accounts_api.classes_taught(user=user)})
+        return render(
+            request,
+            "coaching/classes.html",
+            {
+                "classes": accounts_api.classes_taught(user=user),
+                "archived": accounts_api.classes_archived(user=user),
+                "to_decide": access.access_enrolment_requests_to_decide(user).count(),
+            },
+        )
     if access.access_is_learner(user) and request.method == "GET":
         return render(
             request,
@@ -113,6 +122,8 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
             "joining": accounts_api.class_joining_code(class_id=class_id),
             "join_url": request.build_absolute_uri(reverse("accounts:join")),
             "groups": selectors.groups(class_id=class_id),
+            "teachers": accounts_api.class_teachers(class_id=class_id),
+            "pending": selectors.enrolment_requests_pending(class_id=class_id),
         },
     )
 
@@ -168,7 +179,7 @@ def class_enrol(request: HttpRequest, class_id: int) -> HttpResponse:
             context["errors"] = list(roster.errors)
             return render(request, "coaching/enrol.html", context, status=400)
         checks = services.roster_check(
-            rows=roster.rows, class_id=class_id, organisation_id=klass.organisation_id
+            rows=roster.rows, class_id=class_id, organisation_id=klass.organisation_id, teacher=request.user
         )
         if request.POST.get("confirm") == "yes":
             result = services.class_roster_enrol(
@@ -182,7 +193,8 @@ def class_enrol(request: HttpRequest, class_id: int) -> HttpResponse:
         context.update(
             checks=checks,
             csv_text=data.decode("utf-8-sig"),
-            ready=sum(1 for c in checks if c.ok and c.action != "already"),
+            ready=sum(1 for c in checks if c.ok and c.action in ("create", "enrol")),
+            asks=sum(1 for c in checks if c.ok and c.action == "request"),
             problems=sum(1 for c in checks if not c.ok),
         )
     return render(request, "coaching/enrol.html", context)
@@ -208,6 +220,8 @@ def cockpit(request: HttpRequest, class_id: int) -> HttpResponse:
 def learner_detail(request: HttpRequest, class_id: int, learner_id: int) -> HttpResponse:
     """One learner: mastery over time (chart and table), the event timeline, their work, interventions."""
     klass, learner = access.access_class_learner(request.user, class_id, learner_id)
+    # What the learner did in the classes this teacher teaches, and nothing else (decision 0075).
+    reading = access.access_learner_reading(request.user, learner_id)
     courses, course_id = _course_choice(request, class_id)
     context: dict[str, object] = {
         "klass": klass,
@@ -215,7 +229,9 @@ def learner_detail(request: HttpRequest, class_id: int, learner_id: int) -> Http
         "courses": courses,
         "course_id": course_id,
     }
-    attempt_feedback = agency_api.feedback_for(learner_id=learner_id, target_type="attempt")
+    attempt_feedback = agency_api.feedback_for(
+        learner_id=learner_id, target_type="attempt", authors=reading.authors
+    )
     if course_id is not None:
         names = dict(selectors.course_skills(course_id=course_id))
         history = learning_api.mastery_history(learner_id=learner_id, course_id=course_id)
@@ -249,7 +265,7 @@ def learner_detail(request: HttpRequest, class_id: int, learner_id: int) -> Http
         for course in {i.course_id for i in interventions if i.skill_id}
     }
     context.update(
-        work=agency_api.learner_work(learner_id=learner_id),
+        work=agency_api.learner_work(learner_id=learner_id, windows=reading.windows, authors=reading.authors),
         interventions=[
             (
                 i,
@@ -269,6 +285,7 @@ def learner_detail(request: HttpRequest, class_id: int, learner_id: int) -> Http
 def learner_feedback(request: HttpRequest, class_id: int, learner_id: int) -> HttpResponse:
     """A teacher comments on one of the learner's attempts, projects, reflections or goals."""
     _, learner = access.access_class_learner(request.user, class_id, learner_id)
+    reading = access.access_learner_reading(request.user, learner_id)
     target_type = request.POST.get("target_type", "")
     target_id = request.POST.get("target_id", "")
     if target_type == "attempt":
@@ -285,6 +302,7 @@ def learner_feedback(request: HttpRequest, class_id: int, learner_id: int) -> Ht
             target_type=target_type,
             target_id=target_id,
             body=request.POST.get("body", ""),
+            windows=reading.windows,
         )
     except agency_api.AgencyError as error:
         messages.error(request, str(error))
@@ -469,6 +487,109 @@ def interventions(request: HttpRequest, class_id: int) -> HttpResponse:
             preset_kind=request.GET.get("kind", ""),
         )
     return render(request, "coaching/interventions.html", context)
+
+
+def _confirmed(request: HttpRequest) -> bool:
+    """Whether the confirming box of a form that takes something away was ticked."""
+    if request.POST.get("confirm") == "yes":
+        return True
+    messages.error(request, "Tick the box to confirm, then press the button again. Nothing was changed.")
+    return False
+
+
+@login_required
+@require_POST
+def learner_remove(request: HttpRequest, class_id: int, learner_id: int) -> HttpResponse:
+    """Take a learner out of the class (they keep their own work); needs the confirming tick."""
+    klass, learner = access.access_class_learner(request.user, class_id, learner_id)
+    if not _confirmed(request):
+        return redirect("coaching:learner", class_id=class_id, learner_id=learner_id)
+    services.class_learner_remove(class_id=class_id, learner_id=learner_id, actor=request.user)
+    messages.success(request, f"{learner.name} was removed from {klass.name}. Their own work stays theirs.")
+    return redirect("coaching:class", class_id=class_id)
+
+
+@login_required
+@require_POST
+def class_archive(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Archive the class: it leaves your lists and nobody joins it; everything in it is kept."""
+    klass = access.access_class_teacher(request.user, class_id)
+    if not _confirmed(request):
+        return redirect("coaching:class", class_id=class_id)
+    services.class_archive(class_id=class_id, actor=request.user)
+    messages.success(request, f"“{klass.name}” is archived. Restore it from the list below at any time.")
+    return redirect("coaching:classes")
+
+
+@login_required
+@require_POST
+def class_restore(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Bring an archived class back as it was (its join code stays off until you switch it on)."""
+    klass = access.access_class_teacher_archived_too(request.user, class_id)
+    if services.class_restore(class_id=class_id, actor=request.user):
+        messages.success(request, f"“{klass.name}” is back. Its join code is off until you switch it on.")
+    return redirect("coaching:class", class_id=class_id)
+
+
+@login_required
+@require_POST
+def teacher_add(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Add a co-teacher by username: a teacher of the same school, who then runs the class with you."""
+    klass = access.access_class_teacher(request.user, class_id)
+    try:
+        person = services.class_co_teacher_add(
+            klass=klass, username=request.POST.get("username", ""), actor=request.user
+        )
+    except services.CoachingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{person.username} now teaches {klass.name} with you.")
+    return redirect("coaching:class", class_id=class_id)
+
+
+@login_required
+@require_GET
+def enrolment_requests(request: HttpRequest) -> HttpResponse:
+    """Requests to enrol learners of your classes elsewhere (to accept or decline), and the ones you sent."""
+    if not access.access_is_teacher(request.user):
+        raise Http404("Enrolment requests are for teachers.")
+    to_decide = access.access_enrolment_requests_to_decide(request.user).select_related(
+        "klass", "learner", "requested_by"
+    )
+    return render(
+        request,
+        "coaching/requests.html",
+        {
+            "to_decide": list(to_decide.order_by("requested_at", "id")),
+            "sent": selectors.enrolment_requests_sent(user_id=request.user.pk),
+        },
+    )
+
+
+@login_required
+@require_POST
+def enrolment_request_decide(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Accept (the learner joins the other class) or decline a request about a learner of yours."""
+    enrolment = access.access_enrolment_request_to_decide(request.user, request_id)
+    action = request.POST.get("action", "")
+    if action not in ("accept", "decline"):
+        messages.error(request, "Choose Accept or Decline.")
+        return redirect("coaching:requests")
+    try:
+        services.enrolment_request_decide(
+            request=enrolment, accept=action == "accept", actor=request.user, now=timezone.now()
+        )
+    except services.CoachingError as error:
+        messages.error(request, str(error))
+    else:
+        learner = str(enrolment.learner)
+        messages.success(
+            request,
+            f"{learner} joined {enrolment.klass.name}."
+            if action == "accept"
+            else f"Declined: {learner} does not join {enrolment.klass.name}.",
+        )
+    return redirect("coaching:requests")
 
 
 @login_required

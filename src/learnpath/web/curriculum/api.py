@@ -29,6 +29,7 @@ __all__ = [
     "courses_visible",
     "item_document",
     "item_texts",
+    "privacy_provider",
 ]
 
 
@@ -222,3 +223,7 @@ def item_texts(
 def course_organisation_set(*, course_id: str, organisation_id: int | None, actor: Any = None) -> None:
     """Give a course to one organisation, or make it global with ``None``."""
     services.course_organisation_set(course_id=course_id, organisation_id=organisation_id, actor=actor)
+
+
+# The app's personal data, for the privacy app (docs/privacy.md): what it holds, export and erase.
+from learnpath.web.curriculum import privacy as privacy_provider  # noqa: E402

@@ -7,16 +7,32 @@ from dataclasses import dataclass
 from typing import Any
 
 from learnpath.web.learning.errors import LearningError
+from learnpath.web.learning.preferences import (
+    DAILY_GOALS,
+    FORMAT_NAMES,
+    INTEREST_AREAS,
+    NO_DAILY_GOAL,
+    InterestArea,
+)
 from learnpath.web.learning.rebuild import DERIVED_MODELS, RebuildReport, state_rebuild
+from learnpath.web.learning.selectors import ProfileView
 from learnpath.web.learning.services import MAX_OVERRIDE_REASON
 
 # LearningError: what the writes here refuse with (``status`` and ``detail``: nothing was recorded).
 __all__ = [
+    "DAILY_GOALS",
+    "FORMAT_NAMES",
+    "INTEREST_AREAS",
     "MAX_OVERRIDE_REASON",
+    "NO_DAILY_GOAL",
+    "InterestArea",
     "LearningError",
     "OverrideRow",
+    "ProfileView",
     "RebuildReport",
     "derived_snapshot",
+    "privacy_provider",
+    "question_answer_form",
     "state_rebuild",
 ]
 
@@ -38,6 +54,21 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True)
     return value
+
+
+def question_answer_form(
+    *, course_id: str, checksum: str, item: Any, kept: list[str] | None = None
+) -> dict[str, Any]:
+    """The answer box of ``item``'s main question as the practice page draws it (its keyboard, its limit,
+    ``kept``: a refused response to show again), for placement's page (``answer_forms``)."""
+    from learnpath.engine.learner_loop import MAIN_PART
+    from learnpath.web.learning import answer_forms
+    from learnpath.web.learning.course_model import course_model
+
+    model = course_model(course_id, checksum)
+    widest = answer_forms.item_keyboard(model, item)
+    held = (MAIN_PART, kept) if kept else None
+    return answer_forms.answer_form(item.main, item.prompt, held, widest, MAIN_PART)
 
 
 # -- reads for teachers and guardians (used by coaching and guardians; no access check: callers decide) --
@@ -299,3 +330,51 @@ def has_history(*, learner_id: int, course_id: str) -> bool:
     from learnpath.web.learning.models import Event
 
     return Event.objects.filter(learner_id=learner_id, course_id=course_id).exists()
+
+
+# -- the learner's profile (issue 11, docs/decisions/0077): interests, formats, daily goal -------------
+# INTEREST_AREAS (the fixed vocabulary: id, title, keywords), FORMAT_NAMES (modality -> the name learners
+# read), DAILY_GOALS (questions a day; NO_DAILY_GOAL for none) are the answers the profile accepts.
+
+
+def learner_profile(*, learner_id: int) -> ProfileView:
+    """The learner's interests, preferred formats, daily goal and onboarding state (``ProfileView``; the
+    defaults, daily goal 10 and onboarding pending, before they answered). One query."""
+    from learnpath.web.learning import selectors
+
+    return selectors.learner_profile(learner_id=learner_id)
+
+
+def learner_profile_save(
+    *, learner: Any, interests: list[str], formats: list[str], daily_goal: int | str | None
+) -> ProfileView:
+    """Save the learner's own answers (the caller checked that ``learner`` is the signed-in learner).
+
+    ``daily_goal``: 5, 10 or 20 (number or text), or ``NO_DAILY_GOAL`` / None. An unknown interest,
+    format or goal raises ``LearningError`` (400) saying what to choose, and nothing is saved. Atomic: a
+    caller's transaction around it makes it part of a larger all-or-nothing write.
+    """
+    from learnpath.web.learning import selectors, services
+
+    services.learner_profile_save(
+        learner=learner, interests=interests, formats=formats, daily_goal=daily_goal
+    )
+    return selectors.learner_profile(learner_id=learner.pk)
+
+
+def learner_profile_skip(*, learner: Any) -> None:
+    """ "Not now": onboarding is put off (the defaults stay); nothing changes once it was answered."""
+    from learnpath.web.learning import services
+
+    services.learner_profile_skip(learner=learner)
+
+
+def interests_matching(*, text: str, interest_ids: list[str] | tuple[str, ...]) -> list[InterestArea]:
+    """The given interests with a keyword in ``text``, as a whole word in any case (vocabulary order)."""
+    from learnpath.web.learning.preferences import interests_matching as matching
+
+    return matching(text, interest_ids)
+
+
+# The app's personal data, for the privacy app (docs/privacy.md): what it holds, export and erase.
+from learnpath.web.learning import privacy as privacy_provider  # noqa: E402

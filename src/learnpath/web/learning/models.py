@@ -241,3 +241,26 @@ class FittedModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course_id} {self.name}"
+
+
+class LearnerProfile(models.Model):
+    """What the learner told learnpath about themselves (issue 11, docs/decisions/0077): interests, the
+    formats they like and a daily goal. Not derived from the log, so rebuild-state never touches it.
+
+    ``interests`` and ``formats`` hold ids of the fixed vocabulary in ``learning.preferences`` (no free
+    text); ``daily_goal`` is questions a day, null for no daily goal. Onboarding is pending while
+    ``completed_at`` and ``skipped_at`` are both empty.
+    """
+
+    learner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    interests = models.JSONField(default=list, blank=True, help_text="Interest area ids.")
+    formats = models.JSONField(default=list, blank=True, help_text="Preferred modalities.")
+    daily_goal = models.PositiveSmallIntegerField(
+        null=True, blank=True, default=10, help_text="Questions a day (blank: no daily goal)."
+    )
+    completed_at = models.DateTimeField(null=True, blank=True, help_text="Onboarding answered.")
+    skipped_at = models.DateTimeField(null=True, blank=True, help_text="Onboarding put off (“Not now”).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.learner_id}"

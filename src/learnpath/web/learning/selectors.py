@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
+
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from learnpath.content.model import Item, Resource
 from learnpath.content.templates import instantiate
@@ -18,7 +22,10 @@ from learnpath.engine import learner_loop
 from learnpath.engine.learner_loop import OpenQuestion
 from learnpath.engine.mastery import MasteryState, SkillProgress, SkillStatus
 from learnpath.engine.policy import AnswersNeeded, BoardEntry, Suggestion, answers_to_master
+from learnpath.web.learning import habits as habit_rules
 from learnpath.web.learning.course_model import CourseModel
+from learnpath.web.learning.models import Event, EventKind, LearnerProfile
+from learnpath.web.learning.preferences import DEFAULT_DAILY_GOAL
 from learnpath.web.learning.store import LearnerState
 
 STATE_LABELS = {
@@ -150,12 +157,13 @@ def to_master_words(needed: AnswersNeeded | None) -> str:
 
 
 def next_review_words(state: str, due: datetime | None, now: datetime) -> str:
-    """ "Review due today", "Next review tomorrow", "Next review in 3 days" (UTC calendar days)."""
+    """ "Review due today", "Next review tomorrow", "Next review in 3 days" (calendar days in the reader's
+    time zone, accounts.timezones)."""
     if state == "review_due":
         return "Review due today"
     if state != "mastered" or due is None:
         return ""
-    days = (due.date() - now.date()).days
+    days = (timezone.localtime(due).date() - timezone.localtime(now).date()).days
     if days <= 0:
         return "Review due soon"  # due, but beyond today's review limit: it comes on a following day
     if days == 1:
@@ -196,8 +204,11 @@ def variant(model: CourseModel, item_id: str, seed: int | None) -> Item:
     return instantiate(item, int(seed or 0)) if item.is_template else item
 
 
-def resources_for(state: LearnerState, model: CourseModel, skills: list[str]) -> list[Resource]:
-    """The skills' resources, those that helped this learner before first (then most opened, pack order).
+def resources_for(
+    state: LearnerState, model: CourseModel, skills: list[str], preferred: Sequence[str] = ()
+) -> list[Resource]:
+    """The skills' resources: those in the learner's ``preferred`` formats (modalities) first, then within
+    each group those that helped this learner before (then most opened, pack order).
 
     "Helped" is how often the next answer on the skill after opening the resource was right, smoothed
     towards one half (Laplace) so one lucky answer does not outrank everything.
@@ -205,11 +216,13 @@ def resources_for(state: LearnerState, model: CourseModel, skills: list[str]) ->
     ids: list[str] = []
     for skill in skills:
         ids.extend(r for r in model.skill_resources.get(skill, ()) if r not in ids)
+    liked = set(preferred)
 
-    def rank(resource_id: str) -> tuple[float, int, int]:
+    def rank(resource_id: str) -> tuple[bool, float, int, int]:
         use = state.state.resources.get(resource_id, learner_loop.ResourceUse())
         score = (use.helped + 1) / (use.followed + 2) if use.followed else 0.0
-        return (-score, -use.views, model.positions.get(resource_id, 0))
+        not_liked = model.resources[resource_id].modality not in liked
+        return (not_liked, -score, -use.views, model.positions.get(resource_id, 0))
 
     return [model.resources[r] for r in sorted(ids, key=rank)]
 
@@ -393,3 +406,72 @@ def mastery_history(*, learner_id: int, course_id: str) -> dict[str, list[tuple[
                     history.setdefault(skill, []).append((event.at, progress.p_mastered))
         before = state.skills
     return history
+
+
+# -- the learner's profile and habits (issue 11, docs/decisions/0077) ---------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """What the learner told learnpath about themselves; the defaults before they said anything."""
+
+    interests: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    daily_goal: int | None = DEFAULT_DAILY_GOAL
+    completed_at: datetime | None = None
+    skipped_at: datetime | None = None
+
+    @property
+    def onboarding_pending(self) -> bool:
+        """Neither answered nor put off yet."""
+        return self.completed_at is None and self.skipped_at is None
+
+
+def learner_profile(*, learner_id: int) -> ProfileView:
+    """The learner's profile (one query), or the defaults if they have none."""
+    row = LearnerProfile.objects.filter(learner_id=learner_id).first()
+    if row is None:
+        return ProfileView()
+    return ProfileView(
+        interests=tuple(str(i) for i in row.interests),
+        formats=tuple(str(f) for f in row.formats),
+        daily_goal=row.daily_goal,
+        completed_at=row.completed_at,
+        skipped_at=row.skipped_at,
+    )
+
+
+def habits(*, learner_id: int, now: datetime, daily_goal: int | None) -> habit_rules.Habits:
+    """Today's questions against the daily goal, and the learner's practice days, in every course.
+
+    Days are calendar days of the current time zone (``timezone.get_current_timezone()``), so a learner's
+    own time zone, once activated, changes nothing here. Two queries: the distinct days with an answer,
+    and today's starts and answers (a day's worth of rows).
+    """
+    zone = timezone.get_current_timezone()
+    today = now.astimezone(zone).date()
+    answers = Event.objects.filter(learner_id=learner_id, kind=EventKind.ANSWER)
+    days = (
+        answers.annotate(day=TruncDate("occurred_at", tzinfo=zone))
+        .order_by()
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    start = datetime.combine(today, time.min, tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    todays = (
+        Event.objects.filter(
+            learner_id=learner_id,
+            kind__in=(EventKind.START, EventKind.ANSWER),
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+        )
+        .order_by("id")
+        .values_list("course_id", "kind")
+    )
+    questions = habit_rules.day_questions(todays)
+    return habit_rules.Habits(
+        today=habit_rules.DailyGoal(goal=daily_goal, answered=questions.answered),
+        days=habit_rules.practice_days(days, today=today),
+        last_course=questions.last_course,
+    )

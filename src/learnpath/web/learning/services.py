@@ -24,12 +24,12 @@ from learnpath.content.model import Item, Step
 from learnpath.engine.learner_loop import MAIN_PART, EventKind, OpenQuestion, OverrideDirection
 from learnpath.engine.learner_loop import step as loop_step
 from learnpath.engine.review import Confidence
-from learnpath.web.learning import selectors
+from learnpath.web.learning import preferences, selectors
 from learnpath.web.learning.access import access_practice_course
 from learnpath.web.learning.clock import now as clock_now
 from learnpath.web.learning.course_model import CourseModel, course_model
-from learnpath.web.learning.errors import KeyReused, NotFound, OutOfOrder, Unreadable
-from learnpath.web.learning.models import Event, LearnerCourse, ResumedKey
+from learnpath.web.learning.errors import KeyReused, LearningError, NotFound, OutOfOrder, Unreadable
+from learnpath.web.learning.models import Event, LearnerCourse, LearnerProfile, ResumedKey
 from learnpath.web.learning.store import LearnerState, event_from_row, resources_load, state_load, state_save
 
 PLACEMENT_ANSWER = EventKind.PLACEMENT_ANSWER.value
@@ -715,3 +715,48 @@ def placement_event_record(
         return made
 
     return _record(learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=events)
+
+
+# -- the learner's profile (issue 11, docs/decisions/0077): what they told learnpath about themselves ----
+
+
+def learner_profile_save(
+    *,
+    learner: Any,
+    interests: Sequence[str],
+    formats: Sequence[str],
+    daily_goal: int | str | None,
+    now: datetime | None = None,
+) -> LearnerProfile:
+    """Save the learner's interests, preferred formats and daily goal (their own answers: no audit row).
+
+    Every answer is checked against ``learning.preferences`` first; an unknown one raises
+    ``LearningError`` (400) with what to choose instead, and nothing is saved. The first save completes
+    onboarding.
+    """
+    try:
+        cleaned = {
+            "interests": preferences.interests_clean(interests),
+            "formats": preferences.formats_clean(formats),
+            "daily_goal": preferences.daily_goal_clean(daily_goal),
+        }
+    except preferences.PreferenceRejected as error:
+        raise LearningError(str(error)) from None
+    with transaction.atomic():
+        profile, _ = LearnerProfile.objects.select_for_update().get_or_create(learner_id=learner.pk)
+        for name, value in cleaned.items():
+            setattr(profile, name, value)
+        if profile.completed_at is None:
+            profile.completed_at = now or clock_now()
+        profile.save()
+    return profile
+
+
+@transaction.atomic
+def learner_profile_skip(*, learner: Any, now: datetime | None = None) -> LearnerProfile:
+    """Onboarding put off ("Not now"; the defaults stay); nothing changes once it was answered."""
+    profile, _ = LearnerProfile.objects.select_for_update().get_or_create(learner_id=learner.pk)
+    if profile.completed_at is None and profile.skipped_at is None:
+        profile.skipped_at = now or clock_now()
+        profile.save(update_fields=["skipped_at", "updated_at"])
+    return profile

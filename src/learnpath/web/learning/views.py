@@ -7,7 +7,6 @@ is recorded once. Actions redirect back to the practice page, which shows the fe
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -18,16 +17,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from learnpath.content.limits import MAX_MATH_RESPONSE_CHARS, MAX_TEXT_RESPONSE_CHARS
 from learnpath.content.model import Item, Step
-from learnpath.content.numeric import UnreadableNumber, number_value
 from learnpath.engine.learner_loop import MAIN_PART, LastAnswer
 from learnpath.web.learning import selectors, services
+from learnpath.web.learning.answer_forms import answer_form, item_keyboard
 from learnpath.web.learning.clock import now as clock_now
 from learnpath.web.learning.course_model import CourseModel
 from learnpath.web.learning.errors import LearningError
 from learnpath.web.learning.map_graph import map_graph
 from learnpath.web.learning.models import Event, EventKind
+from learnpath.web.learning.preferences import formats_sentence
 from learnpath.web.learning.store import LearnerState, state_load
 
 CONFIDENCE = (("low", "Not sure"), ("medium", "Fairly sure"), ("high", "Very sure"))
@@ -69,72 +68,19 @@ def course_home(request: HttpRequest, course_id: str) -> HttpResponse:
         "threshold_percent": selectors.mastery_percent(model.loop.rule.threshold),
         "key": _key(),
     }
+    profile = selectors.learner_profile(learner_id=request.user.pk)
+    context["habits"] = selectors.habits(learner_id=request.user.pk, now=now, daily_goal=profile.daily_goal)
+    # The onboarding questions are the learner's own (agency's /me/welcome/): offered, never forced.
+    context["welcome"] = _is_learner(request.user) and profile.onboarding_pending
     return render(request, "learning/home.html", context)
 
 
-# A minus sign before a number or a bracket, or the word: the question may have a negative answer.
-_NEGATIVES = re.compile(r"[-\u2212]\s*[\d(]|negative|minus", re.IGNORECASE)
-# A fraction in the question: the learner may need "/".
-_FRACTIONS = re.compile(r"\d\s*/\s*\d|\\frac|\\dfrac|fraction", re.IGNORECASE)
+def _is_learner(user: Any) -> bool:
+    return getattr(user, "role", "") == "learner"
+
+
 #: The query a page gets right after an answer: only then does the feedback take the focus.
 ANSWERED = "answered"
-TEMPLATE_SAMPLES = 8
-"""Variants of a template item read to decide its skill's keyboard (``_skill_keyboard``)."""
-_SKILL_KEYBOARDS: dict[tuple[str, str, str], str] = {}
-
-
-def _answer_keyboard(step: Step) -> str:
-    """The keyboard one numeric answer can be typed on: ``numeric`` (digits) for a whole number of zero
-    or more, ``decimal`` (digits and a point) for another number of zero or more, ``""`` (the full
-    keyboard) for a fraction, a negative number, a unit or anything unreadable."""
-    if step.unit_required or "/" in str(step.answer):
-        return ""
-    try:
-        value = number_value(step.answer)
-    except UnreadableNumber:
-        return ""
-    if value < 0:
-        return ""
-    whole = value.denominator == 1 and not step.tolerance and not step.relative_tolerance
-    return "numeric" if whole else "decimal"
-
-
-def _numeric_steps(item: Item) -> list[Step]:
-    steps = [item.main, *item.steps, *(s for step in item.steps for s in step.scaffolds)]
-    return [step for step in steps if step.type == "numeric"]
-
-
-def _skill_keyboard(model: CourseModel, skill_id: str) -> str:
-    """The keyboard for every numeric answer of a skill: the widest any of its items needs (template
-    items through ``TEMPLATE_SAMPLES`` variants). Decided per skill, not per question, so that the
-    keyboard never gives one question's answer away (a whole number, its sign, a fraction)."""
-    key = (model.course_id, model.checksum, skill_id)
-    found = _SKILL_KEYBOARDS.get(key)
-    if found is None:
-        kinds = set()
-        for item_id in model.skill_items.get(skill_id, ()):
-            seeds = range(TEMPLATE_SAMPLES) if model.items[item_id].is_template else (0,)
-            for seed in seeds:
-                try:
-                    shown = selectors.variant(model, item_id, seed)
-                except ValueError:
-                    kinds.add("")
-                    continue
-                kinds.update(_answer_keyboard(step) for step in _numeric_steps(shown))
-        found = "" if "" in kinds else "decimal" if "decimal" in kinds else "numeric"
-        _SKILL_KEYBOARDS[key] = found
-    return found
-
-
-def _keyboard(step: Step, question: str, skill_keyboard: str) -> str:
-    """The ``inputmode`` of an answer box: the skill's keyboard for a numeric answer (``_skill_keyboard``),
-    the full keyboard for text, for an answer with a unit, and when the question itself shows a minus
-    sign or a fraction (phone number pads have no "-" or "/")."""
-    if step.type != "numeric" or step.unit_required:
-        return ""
-    if _NEGATIVES.search(question) or _FRACTIONS.search(question):
-        return ""
-    return skill_keyboard
 
 
 def _step_of(item: Item, step_id: str) -> Step | None:
@@ -144,26 +90,6 @@ def _step_of(item: Item, step_id: str) -> Step | None:
         return item.find_step(step_id)
     except KeyError:
         return None
-
-
-def _answer_form(
-    step: Step,
-    question: str,
-    kept: tuple[str, Sequence[str]] | None,
-    skill_keyboard: str,
-    step_id: str | None = None,
-) -> dict[str, Any]:
-    """What the answer form of ``step`` needs beyond the step: its keyboard, its limit (the checker's),
-    and the learner's previous response to show again (``kept``: step id and response; the main part's
-    step id is ``MAIN_PART``, given as ``step_id``)."""
-    step_id = step.id if step_id is None else step_id
-    values = list(kept[1]) if kept is not None and kept[0] == step_id else []
-    return {
-        "inputmode": _keyboard(step, question, skill_keyboard),
-        "maxlength": MAX_TEXT_RESPONSE_CHARS if step.type == "short_text" else MAX_MATH_RESPONSE_CHARS,
-        "kept": values,
-        "kept_text": values[0] if values else "",
-    }
 
 
 def _as_values(response: Any) -> list[str]:
@@ -217,8 +143,7 @@ def _practice_context(
     current = attempt.current_step()
     if kept is None and not attempt.finished:
         kept = _last_wrong_response(request.user.pk, course_id, attempt.item_id, attempt.seed, attempt.last)
-    keyboards = {_skill_keyboard(model, skill) for skill in item.skills}
-    keyboard = "" if "" in keyboards else "decimal" if "decimal" in keyboards else "numeric"
+    keyboard = item_keyboard(model, item)
     parts = []
     for step in item.steps:
         question = f"{item.prompt}\n{step.prompt}"
@@ -229,12 +154,12 @@ def _practice_context(
                 "current": step.id == current and not attempt.finished,
                 "hints": step.hints[: hints.get(step.id, 0)],
                 "more_hints": hints.get(step.id, 0) < len(step.hints),
-                "form": _answer_form(step, question, kept, keyboard),
+                "form": answer_form(step, question, kept, keyboard),
                 "scaffolds": [
                     {
                         "step": s,
                         "solved": s.id in attempt.scaffolds_solved,
-                        "form": _answer_form(s, f"{question}\n{s.prompt}", kept, keyboard),
+                        "form": answer_form(s, f"{question}\n{s.prompt}", kept, keyboard),
                     }
                     for s in step.scaffolds
                 ],
@@ -242,6 +167,8 @@ def _practice_context(
         )
     last = attempt.last
     open_resource = request.GET.get("open", "")
+    profile = selectors.learner_profile(learner_id=request.user.pk)
+    resources = selectors.resources_for(state, model, list(item.skills), preferred=profile.formats)
     return {
         "model": model,
         "course_id": course_id,
@@ -251,14 +178,16 @@ def _practice_context(
         "parts": parts,
         "main_hints": item.main.hints[: hints.get(MAIN_PART, 0)],
         "more_main_hints": hints.get(MAIN_PART, 0) < len(item.main.hints),
-        "main_form": _answer_form(item.main, item.prompt, kept, keyboard, MAIN_PART),
+        "main_form": answer_form(item.main, item.prompt, kept, keyboard, MAIN_PART),
         "last": last,
         "last_choices": _chosen_texts(_step_of(item, last.step_id), last.response) if last else [],
         "focus_feedback": ANSWERED in request.GET,
         "messages_for_learner": list(attempt.messages),
         "finished": attempt.finished,
         "show_solution": bool(item.solution) and (attempt.finished or attempt.solution),
-        "resources": selectors.resources_for(state, model, list(item.skills)),
+        "resources": resources,
+        "formats_first": _formats_first(resources, profile.formats),
+        "profile": profile,
         "open_resource": open_resource,
         "confidence_choices": CONFIDENCE,
         "key": _key(),
@@ -275,9 +204,40 @@ def practice(request: HttpRequest, course_id: str) -> HttpResponse:
     if context is None:
         return redirect("learning:home", course_id)
     if context["finished"]:
-        ranked = selectors.suggestions(state, model, now=clock_now())
+        now = clock_now()
+        ranked = selectors.suggestions(state, model, now=now)
         context["next_reason"] = ranked[0].reason if ranked else ""
+        context.update(_session_end(request, state, context, nothing_left=not ranked, now=now))
     return render(request, "learning/practice.html", context)
+
+
+def _formats_first(resources: Sequence[Any], formats: Sequence[str]) -> str:
+    """ "Videos and reading" when the learner's preferred formats were put before others, else ``""``."""
+    shown = {resource.modality for resource in resources}
+    liked = [f for f in formats if f in shown]
+    if not liked or not shown - set(liked):
+        return ""
+    return formats_sentence(liked)
+
+
+def _session_end(
+    request: HttpRequest, state: LearnerState, context: dict[str, Any], *, nothing_left: bool, now: Any
+) -> dict[str, Any]:
+    """At the natural end of a session (issue 11): today's goal just reached (celebrated), a skill just
+    mastered by this question, or nothing left to do right now; then a learner is asked to reflect."""
+    habits = selectors.habits(learner_id=request.user.pk, now=now, daily_goal=context["profile"].daily_goal)
+    goal_reached = habits.goal_just_reached and habits.last_course == context["course_id"]
+    # The answer that finished the question is the learner's latest action (the loop stamps both).
+    finished_at = state.state.last_active_at
+    mastered = finished_at is not None and any(
+        (progress := state.state.skills.get(skill)) is not None and progress.mastered_at == finished_at
+        for skill in context["attempt"].skills
+    )
+    return {
+        "habits": habits,
+        "goal_reached": goal_reached,
+        "reflect": _is_learner(request.user) and (goal_reached or mastered or nothing_left),
+    }
 
 
 def _refused(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from learnpath.web.placement import selectors
 
-__all__ = ["PlacementOffer", "map_notes", "placement_offer"]
+__all__ = ["PlacementOffer", "map_notes", "placement_offer", "privacy_provider"]
 
 
 @dataclass(frozen=True)
@@ -42,3 +42,7 @@ def placement_offer(*, learner_id: int, course_id: str) -> PlacementOffer:
 def map_notes(*, learner_id: int, course_id: str) -> dict[str, str]:
     """``{skill id: why placement placed it there}`` from the learner's last finished placement."""
     return selectors.map_notes(learner_id=learner_id, course_id=course_id)
+
+
+# The app's personal data, for the privacy app (docs/privacy.md): what it holds, export and erase.
+from learnpath.web.placement import privacy as privacy_provider  # noqa: E402

@@ -16,13 +16,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from learnpath.web.learning import api as learning_api
 from learnpath.web.learning.api import LearningError
 from learnpath.web.placement import selectors, services
 from learnpath.web.placement.access import access_class_cap, access_placement_course
 from learnpath.web.placement.errors import PlacementError
 
 
-def _page_context(request: HttpRequest, course_id: str) -> dict[str, Any]:
+def _page_context(request: HttpRequest, course_id: str, kept: list[str] | None = None) -> dict[str, Any]:
+    """The page's context; ``kept`` is a refused answer to show again in the answer box."""
     info = access_placement_course(request.user, course_id)
     context: dict[str, Any] = {"course_id": course_id, "course_title": info.title, "key": uuid.uuid4().hex}
     session = selectors.active_session(learner_id=request.user.pk, course_id=course_id)
@@ -45,6 +47,10 @@ def _page_context(request: HttpRequest, course_id: str) -> dict[str, Any]:
             max_questions=session.max_questions,
             percent=round(100 * answered / max(1, session.max_questions)),
             answer_url=reverse("placement:answer", args=[course_id]),
+            # The same answer box as practice: the skill's keyboard, the checker's limit, the kept answer.
+            form=learning_api.question_answer_form(
+                course_id=course_id, checksum=info.checksum, item=item, kept=kept
+            ),
         )
         return context
     finished = selectors.last_finished(learner_id=request.user.pk, course_id=course_id)
@@ -63,7 +69,7 @@ def placement_page(request: HttpRequest, course_id: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, course_id: str, error: PlacementError | LearningError) -> HttpResponse:
-    context = _page_context(request, course_id)
+    context = _page_context(request, course_id, kept=request.POST.getlist("response"))
     context["error"] = error.detail
     return render(request, "placement/placement.html", context, status=error.status)
 
