@@ -143,7 +143,8 @@ def deletion_run(*, request_id: int, now: datetime) -> DeletionRequest:
                         details={
                             "request": request.pk,
                             "keep_research": request.keep_research,
-                            "apps": list(request.progress),
+                            # in erasing order: the stored object keeps none on PostgreSQL (jsonb)
+                            "apps": [name for name, _ in registry.ERASE_ORDER if name in request.progress],
                             "attempts": request.attempts + 1,
                         },
                     )
