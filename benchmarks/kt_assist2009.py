@@ -335,8 +335,8 @@ def markdown_section(
     lines += [
         "",
         "Timings: the machine has 2 cores; pyBKT runs in a second process beside learnpath's models "
-        "(one core each), and nothing else ran on purpose, though the machine is shared "
-        f"(load average when written: {meta['load']}). Wall-clock "
+        "(one core each); the machine is shared with other work, which this script cannot see beyond the "
+        f"load average (when written: {meta['load']}), so compare CPU seconds and ratios. Wall-clock "
         "seconds are the targets' measure; CPU seconds of the evaluating process are given beside them. "
         "Updates per second: the fastest of three passes of `update` over a fold's first 50,000 test "
         "answers (timeit's convention); fit seconds: one fit per fold. "

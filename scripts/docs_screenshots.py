@@ -1,87 +1,67 @@
-"""Take the screenshots the documentation shows, from a fresh demo, with Debian's Chromium.
+"""Regenerate every screenshot the documentation shows, from fresh demos, with Debian's Chromium.
 
     .venv/bin/python scripts/docs_screenshots.py
 
-Starts `learnpath demo` on a temporary data folder and a free port, signs in as the demo learner and
-writes PNGs into docs/img/.
+Runs the browser journeys that take them (learner, placement, teacher, guardian) with
+``LEARNPATH_DOCS_SCREENSHOTS=1``: their named screenshots (``shot`` in tests/conftest.py) are then written
+into docs/img/ as well as artifacts/screenshots/. Each one is checked before it is taken: the page may show
+no raw LaTeX, markdown, template braces or internal ids, or the journey fails. Afterwards every image that
+README.md and docs/*.md show is listed, and any this run did not write is reported (exit 1), so no picture
+in the documentation is older than the pages it shows. Benchmark plots are written by the benchmarks.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 ROOT = Path(__file__).resolve().parents[1]
-IMG = ROOT / "docs" / "img"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
+JOURNEYS = [
+    "tests/browser/test_learner_journey.py",
+    "tests/browser/test_placement.py",
+    "tests/browser/test_teacher_flows.py",
+    "tests/browser/test_guardian_flows.py",
 ]
+BENCHMARK_PLOTS = {"calibration.png", "catsim_peer.png", "placement_accuracy.png"}
+
+
+def shown_images() -> set[Path]:
+    """Every docs/img/ picture README.md and docs/*.md show, benchmark plots aside."""
+    found = set()
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        base = doc.parent
+        for link in re.findall(r"!\[[^\]]*\]\(([^)\s]+\.png)\)", doc.read_text(encoding="utf-8")):
+            path = (base / link).resolve()
+            if path.name not in BENCHMARK_PLOTS:
+                found.add(path)
+    return found
 
 
 def main() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    with tempfile.TemporaryDirectory() as data_dir:
-        log = Path(data_dir) / "server.log"
-        with log.open("w") as out:
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "learnpath.cli.main",
-                    "demo",
-                    "--data-dir",
-                    data_dir,
-                    "--port",
-                    str(port),
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
-        try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(f"{url}/health", timeout=1)  # noqa: S310 - loopback only
-                    break
-                except OSError:
-                    time.sleep(0.3)
-            match = re.search(r"^\s+learner\s+(\S+)\s+(\S+)\s*$", log.read_text(), re.M)
-            if match is None:
-                raise RuntimeError(log.read_text())
-            username, password = match.groups()
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1200, "height": 820})
-                page.goto(f"{url}/accounts/sign-in/")
-                page.get_by_label(re.compile("username", re.I)).fill(username)
-                page.get_by_label(re.compile("password", re.I)).fill(password)
-                page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-                page.get_by_role("link", name=re.compile("whole numbers", re.I)).first.click()
-                IMG.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(IMG / "course-page.png"))
-                print(f"wrote {IMG / 'course-page.png'}")
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    started = time.time()
+    env = {**os.environ, "LEARNPATH_DOCS_SCREENSHOTS": "1"}
+    env.pop("DATABASE_URL", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-q", *JOURNEYS], cwd=ROOT, env=env, check=False
+    )
+    if run.returncode != 0:
+        print("docs_screenshots: a journey failed; the documentation's pictures were not all renewed")
+        return run.returncode
+    stale = sorted(p for p in shown_images() if not p.exists() or p.stat().st_mtime < started)
+    for path in sorted(shown_images()):
+        print(f"{'STALE ' if path in stale else 'renewed'} {path.relative_to(ROOT)}")
+    if stale:
+        print(f"docs_screenshots: {len(stale)} picture(s) shown in the docs were not taken by any journey")
+        return 1
+    print(
+        f"docs_screenshots: every picture the docs show was taken again and checked ({len(shown_images())})"
+    )
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

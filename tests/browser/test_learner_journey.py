@@ -99,6 +99,7 @@ def journey(page: Page, server: Any, shot: Callable[[str], Path], offset_file: P
     expect(locked.locator(".why")).to_be_visible()
     expect(page.get_by_test_id("continue-reason")).to_contain_text("Place value")
     shot("journey-01-map")
+    shot("readme-course-page")
 
     # Choose the ready skill from the board.
     page.get_by_test_id(f"choose-{FIRST_SKILL}").click()

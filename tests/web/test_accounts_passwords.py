@@ -110,10 +110,11 @@ def test_the_demo_class_learners_sign_in_with_the_demo_password(
     from learnpath.content.demo import DEMO_PACK_PATH
     from learnpath.content.pack import load_pack
     from learnpath.web.curriculum import api as curriculum_api
+    from learnpath.web.demo import demo_ensure
 
     settings.DATA_DIR = tmp_path
     curriculum_api.course_import(pack=load_pack(DEMO_PACK_PATH))
-    password = accounts_api.demo_accounts_ensure()[0].password
+    password = demo_ensure()[0].password
     class_learners = accounts_api.demo_class_learner_usernames()
     assert len(class_learners) == 14
     assert class_learners[0] == "demo-class-01"
@@ -123,7 +124,7 @@ def test_the_demo_class_learners_sign_in_with_the_demo_password(
         client.post("/accounts/sign-out/")
     # a second run (the next `learnpath demo`) changes nothing and signs nobody out
     before = User.objects.get(username="demo-class-01").password
-    accounts_api.demo_accounts_ensure()
+    demo_ensure()
     assert User.objects.get(username="demo-class-01").password == before
 
 

@@ -195,6 +195,4 @@ def test_only_visible_courses_can_be_attached(
     client = client_of(teacher)
     client.post(f"/classes/{klass.id}/courses/", {"course": hidden})
     client.post(f"/classes/{klass.id}/courses/", {"course": course})
-    from learnpath.web.coaching import api as coaching_api
-
-    assert coaching_api.class_course_ids(class_id=klass.id) == [course]
+    assert curriculum_api.class_course_ids(class_id=klass.id) == [course]

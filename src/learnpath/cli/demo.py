@@ -27,13 +27,14 @@ def run(args: argparse.Namespace) -> int:
     start_django(args, demo=True)
     from learnpath.content.demo import DEMO_PACK_PATH
     from learnpath.content.pack import load_pack
-    from learnpath.web.accounts.api import demo_accounts_ensure, demo_class_learner_usernames
+    from learnpath.web.accounts.api import demo_class_learner_usernames
     from learnpath.web.curriculum.api import course_import
+    from learnpath.web.demo import demo_ensure
 
     result = course_import(pack=load_pack(DEMO_PACK_PATH))
     state = "imported" if result.changed else "already up to date"
     print(f"Demo course '{result.course_id}' version {result.version}: {state}.")
-    accounts = demo_accounts_ensure()
+    accounts = demo_ensure()
     print("Demo accounts (role, username, password):")
     for account in accounts:
         print(f"  {account.role:<9} {account.username:<16} {account.password}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
 from learnpath import __version__
@@ -24,12 +24,35 @@ SIGN_IN_HINT = (
     "(and the X-CSRFToken header on requests that change data)."
 )
 
+CSRF_HINT = (
+    "The CSRF check failed: a request that changes data needs the csrftoken cookie and the same token in "
+    "the X-CSRFToken header. A page of learnpath, or GET /accounts/sign-in/, sets the cookie."
+)
+
+
+class CsrfRefused(Exception):
+    """A request that changes data came without a matching CSRF token (answered 403)."""
+
+
+class SessionCookieAuth(SessionAuth):
+    """django-ninja's session authentication, whose CSRF refusal says what to send (its own says only
+    "CSRF check Failed")."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        try:
+            return super()._get_key(request)
+        except HttpError as error:
+            if error.status_code == 403:
+                raise CsrfRefused from error
+            raise
+
+
 api = NinjaAPI(
     title="learnpath API",
     version=__version__,
     description="Courses and skills, and practice: the learner's map, next activity, answers, hints and "
     "choices (/api/learning/). Authenticate with the session cookie of a signed-in user.",
-    auth=SessionAuth(),
+    auth=SessionCookieAuth(),
     urls_namespace="api",
 )
 
@@ -43,6 +66,11 @@ class ApiRootOut(Schema):
 @api.exception_handler(AuthenticationError)
 def _not_signed_in(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"detail": SIGN_IN_HINT}, status=401)
+
+
+@api.exception_handler(CsrfRefused)
+def _csrf_refused(request: HttpRequest, exc: CsrfRefused) -> HttpResponse:
+    return api.create_response(request, {"detail": CSRF_HINT}, status=403)
 
 
 @api.exception_handler(Http404)

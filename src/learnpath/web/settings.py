@@ -24,6 +24,9 @@ Environment variables (all optional unless said otherwise):
 - ``LEARNPATH_HSTS_INCLUDE_SUBDOMAINS``, ``LEARNPATH_HSTS_PRELOAD``: ``1`` adds ``includeSubDomains`` or
   ``preload`` to that header (preload also needs a submission to the browsers' preload list). Default off.
   With ``LEARNPATH_HTTPS`` off, a redirect or HSTS is refused at start.
+- ``LEARNPATH_REQUIRE_SECOND_FACTOR``: ``1`` sends teachers and admins to set up a second factor (an
+  authenticator app) before any page after signing in; default on, off in the demo. Set ``0`` to make it
+  optional (staff who have set one up are still asked for a code).
 - ``LEARNPATH_SESSION_IDLE_MINUTES``: a session ends after this many minutes without a request (default
   ``30``); session cookies also end when the browser closes.
 - ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``,
@@ -111,6 +114,11 @@ INSTALLED_APPS = [
     # The background worker (``learnpath worker``): its queue and schedules live in this database
     # (docs/decisions/0041-served-model-and-worker.md).
     "django_q",
+    # A second factor for staff (docs/decisions/0080-second-factor.md): TOTP apps and recovery codes. Before
+    # accounts, whose admin module takes their devices out of the Django admin.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "learnpath.web.accounts",
     "learnpath.web.curriculum",
     "learnpath.web.learning",
@@ -128,11 +136,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a code was given in this session
     "learnpath.web.accounts.sessions.IdleSessionRenewal",
     "learnpath.web.accounts.timezones.ActivateTimeZone",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSP, so its pages carry the policy: staff give a second factor before any other page.
+    "learnpath.web.accounts.second_factor.SecondFactorRequired",
     # Last, so its refusal is a normal page (signed-in header, CSP); nothing before it reads the body.
     "learnpath.web.request_limits.RequestSizeLimitMiddleware",
 ]
@@ -256,6 +267,18 @@ if TESTING:
     # Hashing with Argon2 would dominate the test run; the algorithm is not what most tests check.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for an hour, once
+
+# A second factor for teachers and admins (docs/decisions/0080-second-factor.md): an authenticator app
+# (TOTP, django-otp) and one-time recovery codes. Required outside the demo: after the password, staff
+# without one are sent to set it up before any other page. The demo's accounts work with a password alone
+# (LEARNPATH_REQUIRE_SECOND_FACTOR=1 turns it on there); the test run keeps it off whatever the environment
+# says, and the tests that check it turn it on. Staff who have set one up give a code either way.
+SECOND_FACTOR_REQUIRED = False if TESTING else _flag("LEARNPATH_REQUIRE_SECOND_FACTOR", default=not DEMO)
+OTP_TOTP_ISSUER = "learnpath"
+# Wrong codes count against learnpath's own sign-in back-off (web.throttle, decision 0073) instead of
+# django-otp's per-device delays, so there is one set of waits with one kind of message.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 
 def _whole_number(name: str, default: int, *, least: int) -> int:

@@ -1,4 +1,9 @@
-"""Who may see what about people and organisations: the one place it is decided."""
+"""Who may see what about people and organisations: the one place it is decided.
+
+The three checks every app needs are here, once, and other apps reach them through ``accounts.api``
+(decision 0079): :func:`access_is_signed_in` (signed in and active), :func:`access_is_learner` and
+:func:`access_is_teacher`, and :func:`access_class_taught` (teaches this class).
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,29 @@ from learnpath.web.accounts.models import Class, ClassMembership, GuardianLink, 
 CLASS_NOT_FOUND = "There is no class {id} that you teach. Your classes page lists the ones you do."
 
 
+def access_is_signed_in(user: Any) -> bool:
+    """Signed in, with an account that is active (a deactivated account counts as signed out)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def access_is_learner(user: Any) -> bool:
+    """Signed in, active, and a learner."""
+    return access_is_signed_in(user) and user.role == Role.LEARNER
+
+
+def access_is_teacher(user: Any) -> bool:
+    """Signed in, active, and a teacher or an admin (or a platform admin): may create and run classes."""
+    return access_is_signed_in(user) and (user.role in (Role.TEACHER, Role.ADMIN) or user.is_superuser)
+
+
 def access_is_platform_admin(user: Any) -> bool:
     """A superuser administers the whole installation and sees every organisation's content."""
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+    return access_is_signed_in(user) and bool(user.is_superuser)
 
 
 def access_member_organisation_id(user: Any) -> int | None:
     """The organisation a signed-in person belongs to, or None (anonymous, inactive or unaffiliated)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not access_is_signed_in(user):
         return None
     organisation_id: int | None = user.organisation_id
     return organisation_id
@@ -30,9 +50,9 @@ def access_relation_to_learner(user: Any, learner_id: int) -> str | None:
     A teacher sees the learners of the classes they teach (archived classes grant nothing); a guardian only
     a learner whose link is active (consent given, not withdrawn); a platform admin everyone. Nobody else
     sees anything. What a teacher then reads of the learner is narrowed to their classes by
-    ``coaching.access.access_learner_reading``.
+    ``agency.access.access_learner_reading``.
     """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not access_is_signed_in(user):
         return None
     if user.pk == learner_id:
         return "self"
@@ -52,21 +72,30 @@ def access_relation_to_learner(user: Any, learner_id: int) -> str | None:
     return None
 
 
-def access_class_taught(user: Any, class_id: int) -> Class:
-    """The class if ``user`` teaches it (a platform admin: any class), else ``Http404``.
+def access_class_taught(user: Any, class_id: int, *, archived_too: bool = False) -> Class:
+    """The class if ``user`` teaches it (a platform admin: any class), else ``Http404``. One query.
 
-    The same rule and the same answer as every class page (coaching/access.py): another teacher's class,
-    or an archived one, looks exactly like one that does not exist.
+    The one "teaches this class" rule of every class page (accounts, coaching, placement): another
+    teacher's class, or an archived one (unless ``archived_too``, to restore it), looks exactly like one
+    that does not exist.
     """
-    if getattr(user, "is_authenticated", False) and user.is_active:
-        classes = Class.objects.select_related("organisation").filter(pk=class_id, archived_at__isnull=True)
+    if access_is_teacher(user):
+        classes = Class.objects.select_related("organisation").filter(pk=class_id)
+        if not archived_too:
+            classes = classes.filter(archived_at__isnull=True)
         if not access_is_platform_admin(user):
-            is_teacher = user.role in (Role.TEACHER, Role.ADMIN)
-            classes = classes.filter(teachers=user) if is_teacher else classes.none()
+            classes = classes.filter(teachers=user)
         klass = classes.first()
         if klass is not None:
             return klass
     raise Http404(CLASS_NOT_FOUND.format(id=class_id))
+
+
+def access_class_code_joiner(user: Any) -> None:
+    """Pass for a signed-in learner, who may join one more class with a code; else ``Http404``. The code
+    makes learners only: a teacher, guardian or admin is added to a class by an administrator."""
+    if not access_is_learner(user):
+        raise Http404("Class codes are for learners. Teachers are added to a class by an administrator.")
 
 
 def access_class_learner_for_reset(user: Any, class_id: int, learner_id: int) -> tuple[Class, User]:

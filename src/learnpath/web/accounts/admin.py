@@ -2,8 +2,16 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from learnpath.web.accounts.models import AuditEntry, Class, ClassMembership, GuardianLink, Organisation, User
+
+# Second-factor devices hold secrets (the TOTP key, the recovery codes) and are removed only through the
+# audited page, accounts/second-factor/staff/ (docs/decisions/0080-second-factor.md), not edited here.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 @admin.register(Organisation)

@@ -11,12 +11,14 @@ from django.utils import timezone
 
 from learnpath.web.accounts import access, first_passwords, selectors, services
 from learnpath.web.accounts import passwords as readable_passwords
+from learnpath.web.accounts.class_landing import ClassLandingSource, class_landing_set
 from learnpath.web.accounts.join_codes import join_code_display
 from learnpath.web.accounts.models import Class, Organisation, Role, User
 from learnpath.web.accounts.services import DemoAccount
 
 __all__ = [
     "ClassInfo",
+    "ClassLandingSource",
     "DemoAccount",
     "JoiningCode",
     "Membership",
@@ -26,11 +28,13 @@ __all__ = [
     "class_create",
     "class_info",
     "class_joining_code",
+    "class_landing_set",
     "class_learner_add",
     "class_learner_remove",
     "class_learners",
     "class_restore",
     "class_slug_taken",
+    "class_taught",
     "class_teacher_add",
     "class_teachers",
     "classes_archived",
@@ -38,6 +42,7 @@ __all__ = [
     "classes_taught",
     "demo_accounts_ensure",
     "demo_class_learner_usernames",
+    "demo_class_learners_password_ensure",
     "first_passwords_keep",
     "guardian_link_consent",
     "guardian_link_withdraw",
@@ -52,7 +57,10 @@ __all__ = [
     "privacy_provider",
     "relation_to_learner",
     "teachers_of_learner",
+    "user_is_learner",
     "user_is_platform_admin",
+    "user_is_signed_in",
+    "user_is_teacher",
     "user_organisation_id",
 ]
 
@@ -68,15 +76,16 @@ def demo_accounts_ensure(*, password: str | None = None) -> list[DemoAccount]:
 
     Returns one ``DemoAccount(role, username, password)`` per account, for ``learnpath demo`` to print.
     See :func:`learnpath.web.accounts.services.demo_accounts_ensure` for how the password is chosen.
+    The demo class's course, learners and pacing guide are coaching's: ``learnpath demo`` sets them up
+    next and then calls :func:`demo_class_learners_password_ensure`: ``learnpath.web.demo.demo_ensure``
+    does all three (decision 0079).
     """
-    accounts = services.demo_accounts_ensure(password=password)
-    # The demo class gets a course, learners with history and a pacing guide (coaching owns that).
-    from learnpath.web.coaching import api as coaching_api
+    return services.demo_accounts_ensure(password=password)
 
-    coaching_api.demo_class_ensure(teacher=User.objects.get(username="demo-teacher"))
-    # ...and its learners sign in with the demo password, like demo-learner.
+
+def demo_class_learners_password_ensure() -> None:
+    """Give the demo class's learners the demo password (they are created without one)."""
     services.demo_class_learners_password_ensure()
-    return accounts
 
 
 def demo_class_learner_usernames() -> list[str]:
@@ -118,6 +127,28 @@ def user_organisation_id(user: Any) -> int | None:
 def user_is_platform_admin(user: Any) -> bool:
     """True for an active superuser, who sees every organisation's content."""
     return access.access_is_platform_admin(user)
+
+
+def user_is_signed_in(user: Any) -> bool:
+    """Signed in with an active account: ``accounts.access.access_is_signed_in``, the one rule."""
+    return access.access_is_signed_in(user)
+
+
+def user_is_learner(user: Any) -> bool:
+    """A signed-in, active learner: ``accounts.access.access_is_learner``, the one rule."""
+    return access.access_is_learner(user)
+
+
+def user_is_teacher(user: Any) -> bool:
+    """A signed-in, active teacher or admin (may run classes): ``accounts.access.access_is_teacher``."""
+    return access.access_is_teacher(user)
+
+
+def class_taught(*, user: Any, class_id: int, archived_too: bool = False) -> ClassInfo:
+    """The class if ``user`` teaches it (a platform admin: any), else ``Http404``, the same answer as for
+    a class that does not exist: ``accounts.access.access_class_taught``, the one "teaches this class"
+    rule. An archived class only with ``archived_too`` (to restore it)."""
+    return _class(access.access_class_taught(user, class_id, archived_too=archived_too))
 
 
 # -- classes, people and who may see a learner (for coaching, agency and guardians) --------------------
@@ -207,14 +238,14 @@ def class_info(*, class_id: int) -> ClassInfo | None:
 
 def classes_taught(*, user: Any) -> list[ClassInfo]:
     """The classes ``user`` teaches (all classes for a platform admin), by name."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not access.access_is_signed_in(user):
         return []
     return [_class(klass) for klass in selectors.classes_taught(user=user)]
 
 
 def classes_archived(*, user: Any) -> list[ClassInfo]:
     """The archived classes ``user`` teaches (all archived classes for a platform admin), by name."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not access.access_is_signed_in(user):
         return []
     return [_class(klass) for klass in selectors.classes_taught(user=user, archived=True)]
 

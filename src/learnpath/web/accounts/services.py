@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from learnpath.web.accounts.join_codes import join_code_generate, join_code_normalise
 from learnpath.web.accounts.models import (
@@ -532,5 +536,112 @@ def guardian_link_withdraw(*, guardian_id: int, learner: User, actor: User) -> b
         target_type="guardian_link",
         target_id=link.pk,
         details={"guardian": guardian_id, "learner": learner.pk},
+    )
+    return True
+
+
+# -- a second factor for staff (docs/decisions/0080-second-factor.md) ----------------------------------------
+
+RECOVERY_CODES = 10
+TOTP_STEP = 30  # seconds a code lasts, RFC 6238's default and what every authenticator app uses
+TOTP_DIGITS = 6
+TOTP_TOLERANCE = 1  # steps either side of now, for a phone's clock a little off and a code typed slowly
+
+
+def second_factor_secret_new() -> str:
+    """A new TOTP secret: 20 random bytes (160 bits, as RFC 4226 section 4 recommends), in hex as django-otp
+    stores it."""
+    return str(default_key())
+
+
+def _recovery_codes_new(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+@transaction.atomic
+def second_factor_enrol(*, user: User, key: str, code: str) -> tuple[Any, list[str]] | None:
+    """Set up an authenticator app for ``user`` if ``code`` is what the app shows for the secret ``key`` now
+    (TOTP, RFC 6238: HOTP of the 30-second step since the Unix epoch, one step either side); else None and
+    nothing is stored. Replaces any app and recovery codes the person had; makes ten new recovery codes
+    (django-otp's static device, each good once) and returns the app's device and the codes. Audited."""
+    totp = TOTP(bytes.fromhex(key), step=TOTP_STEP, t0=0, digits=TOTP_DIGITS, drift=0)
+    totp.time = time.time()
+    if not (code.isdigit() and len(code) == TOTP_DIGITS and totp.verify(int(code), TOTP_TOLERANCE)):
+        return None
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(
+        user=user,
+        name="Authenticator app",
+        key=key,
+        step=TOTP_STEP,
+        digits=TOTP_DIGITS,
+        tolerance=TOTP_TOLERANCE,
+        confirmed=True,
+        last_t=totp.t(),  # the code just typed is used up
+    )
+    codes = _recovery_codes_new(user)
+    audit_entry_record(
+        actor=user,
+        action="user.second_factor_enrol",
+        target_type="user",
+        target_id=user.pk,
+        details={"recovery_codes": len(codes)},
+    )
+    return device, codes
+
+
+@transaction.atomic
+def second_factor_verify(*, user: User, code: str, recovery: bool) -> Any | None:
+    """Check a code from ``user``'s authenticator app, or one of their recovery codes (``recovery``), and
+    return the device that took it, else None. A code is taken once: the app's last accepted step is kept
+    (a code cannot be replayed) and a recovery code is deleted. Audited when it succeeds; the devices are
+    locked meanwhile, so two requests cannot both take one code."""
+    model = StaticDevice if recovery else TOTPDevice
+    for device in model.objects.filter(user=user, confirmed=True).select_for_update():
+        if device.verify_token(code):
+            details: dict[str, Any] = {"method": "recovery_code" if recovery else "app"}
+            if recovery:
+                details["recovery_codes_left"] = device.token_set.count()
+            audit_entry_record(
+                actor=user,
+                action="user.second_factor_verify",
+                target_type="user",
+                target_id=user.pk,
+                details=details,
+            )
+            return device
+    return None
+
+
+@transaction.atomic
+def second_factor_recovery_codes_new(*, user: User) -> list[str]:
+    """Ten new recovery codes for ``user``; the old ones stop working. Audited."""
+    codes = _recovery_codes_new(user)
+    audit_entry_record(
+        actor=user, action="user.second_factor_recovery_codes_new", target_type="user", target_id=user.pk
+    )
+    return codes
+
+
+@transaction.atomic
+def second_factor_remove(*, user: User, actor: User) -> bool:
+    """Remove ``user``'s authenticator app and recovery codes (the person themselves, or an admin for a
+    member of staff who lost their phone; who may is decided by the caller). With enforcement on, their
+    next page asks them to set up a new one. Audited; False if there was nothing to remove."""
+    removed = (
+        TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    )
+    if not removed:
+        return False
+    audit_entry_record(
+        actor=actor,
+        action="user.second_factor_reset",
+        target_type="user",
+        target_id=user.pk,
+        details={"by": "self" if actor.pk == user.pk else "admin"},
     )
     return True

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from learnpath.web.accounts import views
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
     path("settings/", views.my_settings, name="settings"),
+    # A second factor for staff (docs/decisions/0080-second-factor.md).
+    path("second-factor/", include("learnpath.web.accounts.second_factor")),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password-change-done"),
     path("password/forgotten/", views.PasswordResetRequestView.as_view(), name="password-forgotten"),

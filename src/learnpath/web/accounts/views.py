@@ -16,7 +16,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -25,12 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from learnpath.web import throttle
 from learnpath.web.accounts import access, selectors, services
+from learnpath.web.accounts.class_landing import class_landing
 from learnpath.web.accounts.first_passwords import first_passwords_keep, first_passwords_take
 from learnpath.web.accounts.forms import CHOICE_MADE, JoinForm, PasswordResetRequestForm, SignUpForm
 from learnpath.web.accounts.join_codes import SIGN_UP_PER_ADDRESS, join_code_display
 from learnpath.web.accounts.known_devices import known_device_id, known_device_remember
-from learnpath.web.accounts.models import Role
 from learnpath.web.accounts.passwords import password_generate
+from learnpath.web.accounts.second_factor import second_factor_signed_in
 from learnpath.web.accounts.timezones import time_zone_names, time_zone_remember
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class SignInView(auth_views.LoginView):
             else:
                 throttle.backoff_cleared(throttle.SIGN_IN_PER_DEVICE, device)
             known_device_remember(request, response, account=account)
+            second_factor_signed_in(request)  # staff with an app owe a code next (decision 0080)
         else:
             logger.info(
                 "sign-in failed for %r from %s (%s device)",
@@ -289,12 +291,9 @@ JOIN_WELCOME_SESSION_KEY = "learnpath:join-welcome"
 
 
 def _class_landing(class_id: int) -> str:
-    """Where a learner lands after joining: the class's first course, or the home page without one."""
-    # The class's courses are coaching's (ClassCourse); read through its api, as demo_accounts_ensure does.
-    from learnpath.web.coaching import api as coaching_api
-
-    courses = coaching_api.class_course_ids(class_id=class_id)
-    return reverse("learning:home", kwargs={"course_id": courses[0]}) if courses else reverse("home")
+    """Where a learner lands after joining: the class's first course, or the home page without one
+    (``accounts.class_landing``: learning registers the answer, decision 0079)."""
+    return class_landing(class_id)
 
 
 @require_http_methods(["GET", "POST"])
@@ -302,10 +301,9 @@ def join(request: HttpRequest) -> HttpResponse:
     """Join a class with its code. Signed out: make a learner account in it. A signed-in learner: join one
     more class. The code makes learners only, so a signed-in teacher, guardian or admin gets 404."""
     user = request.user
-    if not user.is_authenticated:
+    if not access.access_is_signed_in(user):
         return _sign_up(request)
-    if getattr(user, "role", None) != Role.LEARNER:
-        raise Http404("Class codes are for learners. Teachers are added to a class by an administrator.")
+    access.access_class_code_joiner(user)
     return _join_signed_in(request)
 
 

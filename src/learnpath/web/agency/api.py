@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from learnpath.web.agency import evidence, selectors, services
+from learnpath.web.agency import access, evidence, selectors, services
+from learnpath.web.agency.access import LearnerReading
 from learnpath.web.agency.evidence import Evidence
 from learnpath.web.agency.selectors import GoalView, Windows, Work
 from learnpath.web.agency.services import AgencyError
@@ -15,15 +17,26 @@ __all__ = [
     "AgencyError",
     "Evidence",
     "GoalView",
+    "LearnerReading",
+    "ProjectOffer",
     "Windows",
     "Work",
     "feedback_add",
     "feedback_for",
+    "learner_reading",
     "learner_work",
     "mastered_skills",
     "privacy_provider",
+    "project_offer_set",
+    "project_offers",
     "readable_events",
 ]
+
+
+def learner_reading(*, user: Any, learner_id: int) -> LearnerReading:
+    """What ``user`` may read of a learner (a teacher: what the learner did in their classes), else
+    ``Http404``: the one rule, ``agency.access.access_learner_reading`` (decisions 0075 and 0079)."""
+    return access.access_learner_reading(user, learner_id)
 
 
 def mastered_skills(*, learner_id: int) -> set[str]:
@@ -41,7 +54,7 @@ def learner_work(
     """The learner's goals (with progress), latest submissions and reflections, each with its feedback.
 
     A teacher reads only their share: pass ``windows`` and ``authors`` of
-    ``coaching.api.learner_reading`` (None: everything, for the learner, a guardian or an admin).
+    :func:`learner_reading` (None: everything, for the learner, a guardian or an admin).
     """
     return selectors.learner_work(
         learner_id=learner_id,
@@ -91,6 +104,44 @@ def readable_events(*, course_id: str, events: list[Any]) -> list[Evidence]:
     """A course's events (``learning.api.recent_events`` rows) as people read them: the question's prompt
     of the variant seen and the chosen choices' texts, never internal ids; one query for all the rows."""
     return evidence.readable(course_id, events)
+
+
+@dataclass(frozen=True)
+class ProjectOffer:
+    """The topics and formats a class's teachers offer for one course project."""
+
+    course_id: str
+    project_id: str
+    topic_ids: tuple[str, ...]
+    format_ids: tuple[str, ...]
+
+
+def project_offers(*, class_id: int) -> list[ProjectOffer]:
+    """What the class's teachers offer for each course project they opened for choice."""
+    return [
+        ProjectOffer(
+            course_id=board.course_id,
+            project_id=board.project_id,
+            topic_ids=tuple(board.topic_ids),
+            format_ids=tuple(board.format_ids),
+        )
+        for board in selectors.boards_for_classes(class_ids=[class_id])
+    ]
+
+
+def project_offer_set(
+    *, class_id: int, course_id: str, project_id: str, topic_ids: list[str], format_ids: list[str], actor: Any
+) -> None:
+    """Offer these topics and formats of a course project to a class (audited). Raises ``AgencyError``
+    (e.g. no topic or no format). The caller has checked that ``actor`` teaches the class."""
+    services.project_board_set(
+        class_id=class_id,
+        course_id=course_id,
+        project_id=project_id,
+        topic_ids=topic_ids,
+        format_ids=format_ids,
+        actor=actor,
+    )
 
 
 # The app's personal data, for the privacy app (docs/privacy.md): what it holds, export and erase.

@@ -36,7 +36,7 @@ class Work:
 
 
 Windows = Sequence[tuple[datetime, Collection[str]]]
-"""Where a teacher reads a learner's work (``coaching.access.access_learner_reading``): per class, work
+"""Where a teacher reads a learner's work (``agency.access.access_learner_reading``): per class, work
 written since the learner joined it, in one of its courses or in none. None: everything."""
 
 

@@ -15,5 +15,4 @@ urlpatterns = [
     path("me/feedback/", views.feedback, name="feedback"),
     path("work/<int:submission_id>/file/", views.submission_file, name="submission-file"),
     path("learners/<int:learner_id>/goals/", views.goal_for_learner, name="goal-for-learner"),
-    path("classes/<int:class_id>/projects/", views.class_projects, name="class-projects"),
 ]

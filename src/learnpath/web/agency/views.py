@@ -1,5 +1,6 @@
 """Learners' own pages (goals, portfolio, reflections, project choices, feedback), the file download,
-and the two teacher actions that belong here (set a goal with a learner, offer project options)."""
+and the teacher action that belongs here (set a goal with a learner). Offering project options to a
+class is a class page, coaching's (decision 0079)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,8 +21,6 @@ from learnpath.web.agency import evidence as evidence_api
 from learnpath.web.agency.api import learner_work, mastered_skills
 from learnpath.web.agency.models import FeedbackTarget, SubmissionKind
 from learnpath.web.agency.uploads import MAX_FILE_BYTES, UploadRejected, file_check
-from learnpath.web.coaching import access as coaching_access
-from learnpath.web.coaching import api as coaching_api
 from learnpath.web.curriculum import api as curriculum_api
 from learnpath.web.learning import api as learning_api
 
@@ -404,52 +402,3 @@ def _attempts(learner_id: int, event_ids: set[str]) -> dict[str, evidence_api.Ev
         events = [e for e in recent.get(learner_id, []) if str(e.id) in event_ids]
         out.update({str(ev.event.id): ev for ev in evidence_api.readable(course_id, events)})
     return out
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def class_projects(request: HttpRequest, class_id: int) -> HttpResponse:
-    """A teacher offers topics and formats of the course projects to the class."""
-    klass = coaching_access.access_class_teacher(request.user, class_id)
-    course_ids = coaching_api.class_course_ids(class_id=class_id)
-    projects_by_key = {}
-    for course_id in course_ids:
-        try:
-            pack = curriculum_api.course_pack(course_id=course_id)
-        except curriculum_api.CourseNotFound:
-            continue
-        for project in pack.projects:
-            projects_by_key[f"{course_id}/{project.id}"] = (course_id, project)
-    if request.method == "POST":
-        key = request.POST.get("project", "")
-        if key not in projects_by_key:
-            raise Http404("No such project in this class's courses.")
-        course_id, project = projects_by_key[key]
-        topics = [t for t in request.POST.getlist("topic") if t in {o.id for o in project.topics}]
-        formats = [f for f in request.POST.getlist("format") if f in {o.id for o in project.formats}]
-        try:
-            services.project_board_set(
-                class_id=class_id,
-                course_id=course_id,
-                project_id=project.id,
-                topic_ids=topics,
-                format_ids=formats,
-                actor=request.user,
-            )
-        except services.AgencyError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"Learners can now choose for “{project.title}”.")
-        return redirect(reverse("agency:class-projects", kwargs={"class_id": class_id}))
-    boards = {(b.course_id, b.project_id): b for b in selectors.boards_for_classes(class_ids=[class_id])}
-    return render(
-        request,
-        "agency/class_projects.html",
-        {
-            "klass": klass,
-            "projects": [
-                (key, course_id, project, boards.get((course_id, project.id)))
-                for key, (course_id, project) in projects_by_key.items()
-            ],
-        },
-    )

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from learnpath.web.coaching.models import ClassCourse, Intervention, JoinCode, LearnerGroup, PacingTarget
+from learnpath.web.coaching.models import Intervention, JoinCode, LearnerGroup, PacingTarget
 
 
 @admin.register(JoinCode)
@@ -10,13 +10,6 @@ class JoinCodeAdmin(admin.ModelAdmin):
     list_display = ["klass", "code", "active", "created_at"]
     list_select_related = ["klass"]
     search_fields = ["code", "klass__name"]
-
-
-@admin.register(ClassCourse)
-class ClassCourseAdmin(admin.ModelAdmin):
-    list_display = ["klass", "course_id", "attached_at"]
-    list_select_related = ["klass"]
-    search_fields = ["course_id", "klass__name"]
 
 
 @admin.register(LearnerGroup)

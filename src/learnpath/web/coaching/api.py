@@ -1,9 +1,8 @@
 """What other apps may use from coaching: plain functions returning plain data (OEP-49).
 
-The learning app passes a learner's pacing targets to the policy::
-
-    from learnpath.web.coaching import api as coaching_api
-    next_activities(..., assignments=coaching_api.assignments_for(learner_id=..., course_id=...))
+The learning app, below coaching, cannot ask for a learner's pacing targets: coaching registers
+:func:`assignments_for` with ``learning.api.assignments_source_set`` when the app starts (``apps.py``,
+decision 0079), and the policy reads them through it.
 """
 
 from __future__ import annotations
@@ -13,25 +12,15 @@ from datetime import datetime
 from typing import Any
 
 from learnpath.engine.policy import Assignment
-from learnpath.web.coaching import access, selectors
-from learnpath.web.coaching.access import LearnerReading
+from learnpath.web.coaching import selectors
 
 __all__ = [
-    "LearnerReading",
     "PlanEntry",
     "assignments_for",
-    "class_course_ids",
     "demo_class_ensure",
     "learner_plan",
-    "learner_reading",
     "privacy_provider",
 ]
-
-
-def learner_reading(*, user: Any, learner_id: int) -> LearnerReading:
-    """What ``user`` may read of a learner (a teacher: what the learner did in their classes), else
-    ``Http404``: the one rule, ``coaching.access.access_learner_reading`` (decision 0075)."""
-    return access.access_learner_reading(user, learner_id)
 
 
 def assignments_for(*, learner_id: int, course_id: str) -> list[Assignment]:
@@ -66,11 +55,6 @@ def learner_plan(*, learner_id: int, course_id: str | None = None) -> list[PlanE
         )
         for target in selectors.learner_targets(learner_id=learner_id, course_id=course_id)
     ]
-
-
-def class_course_ids(*, class_id: int) -> list[str]:
-    """The courses attached to a class."""
-    return selectors.class_course_ids(class_id=class_id)
 
 
 def demo_class_ensure(*, teacher: Any) -> None:

@@ -72,7 +72,7 @@ def _flag(flag: object) -> dict[str, object]:
 
 @router.get(
     "/classes/{class_id}/cockpit",
-    response={200: CockpitOut, **ERRORS},
+    response={200: CockpitOut, **ERRORS, 422: ErrorOut},
     summary="A class's cockpit in one course (teachers of the class)",
 )
 def class_cockpit(request: HttpRequest, class_id: int, course: str = "") -> dict[str, object]:

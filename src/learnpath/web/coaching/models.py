@@ -1,7 +1,8 @@
-"""Classes as teachers run them: join codes, attached courses, groups, the pacing guide, interventions.
+"""Classes as teachers run them: join codes, groups, the pacing guide, interventions.
 
-Classes and memberships live in accounts; courses and skills are referred to by their pack ids (slugs),
-as the learning app does, so history outlives a retired skill.
+Classes and memberships live in accounts; which courses a class uses lives in curriculum
+(``curriculum.models.ClassCourse``, decision 0079). Courses and skills are referred to by their pack ids
+(slugs), as the learning app does, so history outlives a retired skill.
 """
 
 from __future__ import annotations
@@ -20,21 +21,6 @@ class JoinCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.klass_id}: {self.code}"
-
-
-class ClassCourse(models.Model):
-    """A course attached to a class: its learners practise it and the cockpit shows it."""
-
-    klass = models.ForeignKey("accounts.Class", on_delete=models.CASCADE, related_name="attached_courses")
-    course_id = models.CharField(max_length=80)
-    attached_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["attached_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["klass", "course_id"], name="class_course_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.klass_id}: {self.course_id}"
 
 
 class LearnerGroup(models.Model):

@@ -12,7 +12,6 @@ from learnpath.engine.policy import Assignment
 from learnpath.web.accounts import api as accounts_api
 from learnpath.web.coaching import cockpit as cockpit_rules
 from learnpath.web.coaching.models import (
-    ClassCourse,
     EnrolmentRequest,
     EnrolmentRequestStatus,
     Intervention,
@@ -21,22 +20,13 @@ from learnpath.web.coaching.models import (
     LearnerGroup,
     PacingTarget,
 )
+from learnpath.web.curriculum import api as curriculum_api
 from learnpath.web.learning import api as learning_api
 
 
 def class_course_ids(*, class_id: int) -> list[str]:
-    """The ids of the courses attached to a class, in the order they were attached."""
-    return list(ClassCourse.objects.filter(klass_id=class_id).values_list("course_id", flat=True))
-
-
-def class_course_ids_of(*, class_ids: list[int]) -> dict[int, list[str]]:
-    """The courses attached to each of these classes, in the order they were attached: one query."""
-    out: dict[int, list[str]] = defaultdict(list)
-    for class_id, course_id in ClassCourse.objects.filter(klass_id__in=class_ids).values_list(
-        "klass_id", "course_id"
-    ):
-        out[class_id].append(course_id)
-    return dict(out)
+    """The ids of the courses a class uses, in the order they were attached (curriculum keeps the link)."""
+    return curriculum_api.class_course_ids(class_id=class_id)
 
 
 def enrolment_requests_sent(*, user_id: int, limit: int = 50) -> list[EnrolmentRequest]:

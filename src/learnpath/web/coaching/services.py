@@ -14,7 +14,6 @@ from django.utils.text import slugify
 from learnpath.web.accounts import api as accounts_api
 from learnpath.web.accounts.api import ClassInfo, PersonInfo
 from learnpath.web.coaching.models import (
-    ClassCourse,
     EnrolmentRequest,
     EnrolmentRequestStatus,
     Intervention,
@@ -25,6 +24,7 @@ from learnpath.web.coaching.models import (
     PacingTarget,
 )
 from learnpath.web.coaching.roster_csv import RosterRow
+from learnpath.web.curriculum import api as curriculum_api
 from learnpath.web.learning import api as learning_api
 
 # No 0/O, 1/I/L: a code read aloud or copied from a board comes out right.
@@ -108,18 +108,10 @@ def class_join(*, learner: Any, code: str) -> ClassInfo:
     return klass
 
 
-@transaction.atomic
 def class_course_attach(*, class_id: int, course_id: str, actor: Any) -> None:
-    """Attach a course to a class (the caller has checked the teacher may see the course)."""
-    _, created = ClassCourse.objects.get_or_create(klass_id=class_id, course_id=course_id)
-    if created:
-        accounts_api.audit_record(
-            actor=actor,
-            action="class.course_attach",
-            target_type="class",
-            target_id=class_id,
-            details={"course": course_id},
-        )
+    """Attach a course to a class (the caller has checked the teacher may see the course). The link is
+    curriculum's (``curriculum.api.class_course_attach``, audited there, decision 0079)."""
+    curriculum_api.class_course_attach(class_id=class_id, course_id=course_id, actor=actor)
 
 
 @dataclass
@@ -542,18 +534,15 @@ def demo_class_ensure(*, teacher: Any, now: datetime, course_id: str = DEMO_COUR
     """The demo class gets the demo course, twelve learners with a practice history, and a pacing guide.
 
     Idempotent: does nothing once the course is attached, or when the demo course is not imported. The
-    learners are created without a password; ``accounts_api.demo_accounts_ensure`` then gives them the
+    learners are created without a password; ``learnpath.web.demo.demo_ensure`` then gives them the
     demo password. ``demo-learner`` keeps a fresh start.
     """
-    from learnpath.web.curriculum import api as curriculum_api
-
     classes = accounts_api.classes_taught(user=teacher)
     if curriculum_api.course_info(course_id=course_id) is None or not classes:
         return
-    if ClassCourse.objects.filter(klass_id=classes[0].id, course_id=course_id).exists():
-        return
     klass = classes[0]
-    ClassCourse.objects.create(klass_id=klass.id, course_id=course_id)
+    if not curriculum_api.class_course_attach(class_id=klass.id, course_id=course_id, actor=None):
+        return
     JoinCode.objects.get_or_create(klass_id=klass.id, defaults={"code": _code()})
     ids = []
     for n, name in enumerate(DEMO_CLASS_LEARNERS, start=1):

@@ -36,5 +36,6 @@ urlpatterns = [
     path("classes/<int:class_id>/pacing/shift/", views.pacing_shift, name="pacing-shift"),
     path("classes/<int:class_id>/pacing/<int:target_id>/delete/", views.pacing_delete, name="pacing-delete"),
     path("classes/<int:class_id>/interventions/", views.interventions, name="interventions"),
+    path("classes/<int:class_id>/projects/", views.class_projects, name="class-projects"),
     path("plan/", views.my_plan, name="plan"),
 ]

@@ -610,3 +610,51 @@ def my_plan(request: HttpRequest) -> HttpResponse:
         name = names[entry.course_id].get(entry.skill_id, "a skill no longer in the course")
         rows.append((entry, name, titles[entry.course_id]))
     return render(request, "coaching/plan.html", {"rows": rows, "now": timezone.now()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def class_projects(request: HttpRequest, class_id: int) -> HttpResponse:
+    """A teacher offers topics and formats of the course projects to the class (agency keeps the offers)."""
+    klass = access.access_class_teacher(request.user, class_id)
+    projects_by_key = {}
+    for course_id in selectors.class_course_ids(class_id=class_id):
+        try:
+            pack = curriculum_api.course_pack(course_id=course_id)
+        except curriculum_api.CourseNotFound:
+            continue
+        for project in pack.projects:
+            projects_by_key[f"{course_id}/{project.id}"] = (course_id, project)
+    if request.method == "POST":
+        key = request.POST.get("project", "")
+        if key not in projects_by_key:
+            raise Http404("No such project in this class's courses.")
+        course_id, project = projects_by_key[key]
+        topics = [t for t in request.POST.getlist("topic") if t in {o.id for o in project.topics}]
+        formats = [f for f in request.POST.getlist("format") if f in {o.id for o in project.formats}]
+        try:
+            agency_api.project_offer_set(
+                class_id=class_id,
+                course_id=course_id,
+                project_id=project.id,
+                topic_ids=topics,
+                format_ids=formats,
+                actor=request.user,
+            )
+        except agency_api.AgencyError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Learners can now choose for “{project.title}”.")
+        return redirect(reverse("coaching:class-projects", kwargs={"class_id": class_id}))
+    offers = {(o.course_id, o.project_id): o for o in agency_api.project_offers(class_id=class_id)}
+    return render(
+        request,
+        "coaching/class_projects.html",
+        {
+            "klass": klass,
+            "projects": [
+                (key, course_id, project, offers.get((course_id, project.id)))
+                for key, (course_id, project) in projects_by_key.items()
+            ],
+        },
+    )

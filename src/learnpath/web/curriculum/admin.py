@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from learnpath.web.curriculum import services
-from learnpath.web.curriculum.models import Course, Item, MediaFile, Project, Resource, Skill
+from learnpath.web.curriculum.models import ClassCourse, Course, Item, MediaFile, Project, Resource, Skill
 
 
 class ImportedOnlyAdmin(admin.ModelAdmin):
@@ -110,3 +110,12 @@ class MediaFileAdmin(ImportedOnlyAdmin):
     list_select_related = ["course"]
     exclude = ["data"]
     readonly_fields = ["course", "path", "content_type", "size", "sha256", "updated_at"]
+
+
+@admin.register(ClassCourse)
+class ClassCourseAdmin(admin.ModelAdmin):
+    """Which courses each class uses (teachers attach them on the class page)."""
+
+    list_display = ["klass", "course_id", "attached_at"]
+    list_select_related = ["klass"]
+    search_fields = ["course_id", "klass__name"]

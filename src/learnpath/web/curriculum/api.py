@@ -20,6 +20,9 @@ __all__ = [
     "CourseNotFound",
     "ImportResult",
     "ItemText",
+    "class_course_attach",
+    "class_course_ids",
+    "class_course_ids_of",
     "course_ids",
     "course_import",
     "course_info",
@@ -223,6 +226,25 @@ def item_texts(
 def course_organisation_set(*, course_id: str, organisation_id: int | None, actor: Any = None) -> None:
     """Give a course to one organisation, or make it global with ``None``."""
     services.course_organisation_set(course_id=course_id, organisation_id=organisation_id, actor=actor)
+
+
+# -- which courses a class uses (decision 0079) ---------------------------------------------------------
+
+
+def class_course_ids(*, class_id: int) -> list[str]:
+    """The ids of the courses a class uses, in the order they were attached; not filtered by access."""
+    return selectors.class_course_ids(class_id=class_id)
+
+
+def class_course_ids_of(*, class_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The courses each of these classes uses (classes with none are absent): one query."""
+    return selectors.class_course_ids_of(class_ids=list(class_ids))
+
+
+def class_course_attach(*, class_id: int, course_id: str, actor: Any) -> bool:
+    """A class starts using a course (idempotent; audited when new); True if new. The caller decides
+    who may (coaching: a teacher of the class who can see the course)."""
+    return services.class_course_attach(class_id=class_id, course_id=course_id, actor=actor)
 
 
 # The app's personal data, for the privacy app (docs/privacy.md): what it holds, export and erase.

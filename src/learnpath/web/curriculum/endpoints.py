@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from learnpath.web.curriculum import access, selectors
-from learnpath.web.schemas import ErrorOut
+from learnpath.web.schemas import CourseId, ErrorOut
 
 router = Router(tags=["courses"])
 
@@ -42,7 +42,7 @@ class CourseDetailOut(Schema):
     project_count: int
 
 
-ERRORS = {401: ErrorOut, 404: ErrorOut}
+ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 @router.get("", response={200: list[CourseOut], 401: ErrorOut}, summary="Courses you can see")
@@ -63,7 +63,7 @@ def course_list(request: HttpRequest) -> list[dict[str, object]]:
 
 
 @router.get("/{course_id}", response={200: CourseDetailOut, **ERRORS}, summary="One course")
-def course_detail(request: HttpRequest, course_id: str) -> dict[str, object]:
+def course_detail(request: HttpRequest, course_id: CourseId) -> dict[str, object]:
     """A course's metadata and counts; 404 when it does not exist or you may not see it."""
     overview = selectors.course_overview(course=access.access_course(request.user, course_id))
     course = overview.course
@@ -82,7 +82,7 @@ def course_detail(request: HttpRequest, course_id: str) -> dict[str, object]:
 
 
 @router.get("/{course_id}/skills", response={200: list[SkillOut], **ERRORS}, summary="A course's skills")
-def course_skills(request: HttpRequest, course_id: str) -> list[dict[str, object]]:
+def course_skills(request: HttpRequest, course_id: CourseId) -> list[dict[str, object]]:
     """The course's live skills in prerequisite order (every skill after its prerequisites)."""
     overview = selectors.course_overview(course=access.access_course(request.user, course_id))
     return [

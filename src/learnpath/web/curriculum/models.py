@@ -219,3 +219,24 @@ class MediaFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course_id}:{self.path}"
+
+
+class ClassCourse(models.Model):
+    """A course a class uses: its learners practise it (and see only their classes' courses, decision
+    0079) and its teachers' cockpit shows it.
+
+    It joins an accounts ``Class`` to a course by the course's pack id, as learner history does. It moved
+    here from coaching (decision 0079) and keeps coaching's table, so no row moved.
+    """
+
+    klass = models.ForeignKey("accounts.Class", on_delete=models.CASCADE, related_name="attached_courses")
+    course_id = models.CharField(max_length=80)
+    attached_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "coaching_classcourse"
+        ordering = ["attached_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["klass", "course_id"], name="class_course_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.klass_id}: {self.course_id}"

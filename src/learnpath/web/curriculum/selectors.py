@@ -14,7 +14,7 @@ from learnpath.content.build import build_item
 from learnpath.content.model import MODALITIES, Pack
 from learnpath.content.pack import pack_from_documents
 from learnpath.content.templates import TemplateError, instantiate
-from learnpath.web.curriculum.models import Course, Item, MediaFile, Prerequisite, Skill
+from learnpath.web.curriculum.models import ClassCourse, Course, Item, MediaFile, Prerequisite, Skill
 
 
 @dataclass(frozen=True)
@@ -234,3 +234,18 @@ def course_pack(*, course_id: str) -> Pack:
         projects=documents["projects"],
         media=media,
     )
+
+
+def class_course_ids(*, class_id: int) -> list[str]:
+    """The ids of the courses a class uses, in the order they were attached."""
+    return list(ClassCourse.objects.filter(klass_id=class_id).values_list("course_id", flat=True))
+
+
+def class_course_ids_of(*, class_ids: list[int]) -> dict[int, list[str]]:
+    """The courses each of these classes uses, in the order they were attached: one query."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for class_id, course_id in ClassCourse.objects.filter(klass_id__in=class_ids).values_list(
+        "klass_id", "course_id"
+    ):
+        out[class_id].append(course_id)
+    return dict(out)

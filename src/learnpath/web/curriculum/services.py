@@ -25,6 +25,7 @@ from learnpath.content.model import Resource as PackResource
 from learnpath.content.model import Skill as PackSkill
 from learnpath.web.accounts import api as accounts_api
 from learnpath.web.curriculum.models import (
+    ClassCourse,
     Course,
     CourseVersion,
     Item,
@@ -348,3 +349,21 @@ def course_organisation_set(*, course_id: str, organisation_id: int | None, acto
         target_id=course_id,
         details={"organisation": organisation_id},
     )
+
+
+@transaction.atomic
+def class_course_attach(*, class_id: int, course_id: str, actor: Any) -> bool:
+    """A class starts using a course (idempotent, audited when new); True if it is new to the class.
+
+    The caller has checked that ``actor`` teaches the class and may see the course.
+    """
+    _, created = ClassCourse.objects.get_or_create(klass_id=class_id, course_id=course_id)
+    if created:
+        accounts_api.audit_record(
+            actor=actor,
+            action="class.course_attach",
+            target_type="class",
+            target_id=class_id,
+            details={"course": course_id},
+        )
+    return created

@@ -39,7 +39,7 @@ ACTIVE_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "image/s
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Signed out: what learnpath is and a way in. Signed in: the courses this person can see."""
-    if not request.user.is_authenticated:
+    if not access.access_is_signed_in(request.user):
         return render(request, "curriculum/welcome.html")
     courses = selectors.course_list(courses=access.access_visible_courses(request.user))
     return render(request, "curriculum/home.html", {"courses": courses})

@@ -10,7 +10,8 @@ from learnpath.web.accounts import api as accounts_api
 
 
 def _has_role(user: Any, role: str) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role == role)
+    # "Signed in and active" is accounts' rule (accounts.api, decision 0079); the role is then the person's.
+    return accounts_api.user_is_signed_in(user) and user.role == role
 
 
 def access_own_sharing(user: Any) -> None:

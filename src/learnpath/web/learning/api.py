@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from learnpath.web.learning.errors import LearningError
+from learnpath.web.learning.pacing import AssignmentsSource, assignments_source_set
 from learnpath.web.learning.preferences import (
     DAILY_GOALS,
     FORMAT_NAMES,
@@ -25,11 +26,13 @@ __all__ = [
     "INTEREST_AREAS",
     "MAX_OVERRIDE_REASON",
     "NO_DAILY_GOAL",
+    "AssignmentsSource",
     "InterestArea",
     "LearningError",
     "OverrideRow",
     "ProfileView",
     "RebuildReport",
+    "assignments_source_set",
     "derived_snapshot",
     "privacy_provider",
     "question_answer_form",

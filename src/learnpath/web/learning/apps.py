@@ -8,3 +8,11 @@ class LearningConfig(AppConfig):
     label = "learning"
     verbose_name = "Learning"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # A learner who joins a class by its code lands on the class's first course; accounts, below
+        # learning and curriculum, is handed the answer instead of importing them (decision 0079).
+        from learnpath.web.accounts import api as accounts_api
+        from learnpath.web.learning.class_landing import class_first_course_home
+
+        accounts_api.class_landing_set(class_first_course_home)

@@ -17,16 +17,17 @@ from learnpath.web.learning import selectors, services
 from learnpath.web.learning.clock import now as clock_now
 from learnpath.web.learning.course_model import course_model_in_use
 from learnpath.web.learning.store import state_load
-from learnpath.web.schemas import ErrorOut
+from learnpath.web.schemas import CourseId, ErrorOut
 
 router = Router(tags=["learning"])
 
 KEY = Field(..., min_length=1, max_length=80, description="Made by the client once per action (a UUID).")
 ID = Field(..., min_length=1, max_length=80)
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut}
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {
     400: ErrorOut,
     401: ErrorOut,
+    403: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
     413: ErrorOut,
@@ -223,7 +224,7 @@ def _activity(request: HttpRequest, course_id: str, started: dict[str, Any]) -> 
 
 
 @router.get("/{course_id}/map", response={200: MapOut, **READ_ERRORS}, summary="The learner's skill map")
-def learner_map(request: HttpRequest, course_id: str) -> dict[str, Any]:
+def learner_map(request: HttpRequest, course_id: CourseId) -> dict[str, Any]:
     """Every skill with its state and the reason for it, the top suggestion, and the choice board."""
     model = services.practice_course(request.user, course_id)
     state = state_load(learner_id=request.user.pk, course_id=course_id, with_resources=False)
@@ -242,7 +243,7 @@ def learner_map(request: HttpRequest, course_id: str) -> dict[str, Any]:
 
 
 @router.get("/{course_id}/next", response={200: NextOut, **READ_ERRORS}, summary="What to do next, ranked")
-def next_activity(request: HttpRequest, course_id: str) -> dict[str, Any]:
+def next_activity(request: HttpRequest, course_id: CourseId) -> dict[str, Any]:
     """The ranked suggestions, each with its reason, and the question still open (if any). Reads only."""
     model = services.practice_course(request.user, course_id)
     state = state_load(learner_id=request.user.pk, course_id=course_id, with_resources=False)
@@ -253,7 +254,7 @@ def next_activity(request: HttpRequest, course_id: str) -> dict[str, Any]:
 @router.post(
     "/{course_id}/activities", response={200: ActivityOut, **WRITE_ERRORS}, summary="Start the next activity"
 )
-def activity_start(request: HttpRequest, course_id: str, payload: StartIn) -> dict[str, Any]:
+def activity_start(request: HttpRequest, course_id: CourseId, payload: StartIn) -> dict[str, Any]:
     """Start the top suggestion; if a question is still open, it is returned instead (no event, but the key
     is kept: sent again later, even after that question closed, it returns that question again)."""
     started = services.activity_start(
@@ -263,7 +264,7 @@ def activity_start(request: HttpRequest, course_id: str, payload: StartIn) -> di
 
 
 @router.post("/{course_id}/choose", response={200: ActivityOut, **WRITE_ERRORS}, summary="Choose a skill")
-def skill_choose(request: HttpRequest, course_id: str, payload: ChooseIn) -> dict[str, Any]:
+def skill_choose(request: HttpRequest, course_id: CourseId, payload: ChooseIn) -> dict[str, Any]:
     """Choose a skill to practise (logged); its first question starts. A locked skill starts with the
     nearest skill it builds on."""
     started = services.skill_choose(
@@ -276,7 +277,7 @@ def skill_choose(request: HttpRequest, course_id: str, payload: ChooseIn) -> dic
 
 
 @router.post("/{course_id}/answers", response={200: AnswerOut, **WRITE_ERRORS}, summary="Submit an answer")
-def answer_submit(request: HttpRequest, course_id: str, payload: AnswerIn) -> dict[str, Any]:
+def answer_submit(request: HttpRequest, course_id: CourseId, payload: AnswerIn) -> dict[str, Any]:
     """Grade an answer to the open question (or one of its steps or scaffolds) and record it.
 
     409 when the question is not the open one, or a step is answered out of turn; 422 when the answer
@@ -297,7 +298,7 @@ def answer_submit(request: HttpRequest, course_id: str, payload: AnswerIn) -> di
 @router.post(
     "/{course_id}/skip", response={200: AnswerOut, **WRITE_ERRORS}, summary="I haven't learned this yet"
 )
-def answer_skip(request: HttpRequest, course_id: str, payload: ItemRefIn) -> dict[str, Any]:
+def answer_skip(request: HttpRequest, course_id: CourseId, payload: ItemRefIn) -> dict[str, Any]:
     """Close the open question as not learned yet; the worked solution comes back to read."""
     result = services.attempt_skip(
         learner=request.user,
@@ -310,7 +311,7 @@ def answer_skip(request: HttpRequest, course_id: str, payload: ItemRefIn) -> dic
 
 
 @router.post("/{course_id}/hints", response={200: HintOut, **WRITE_ERRORS}, summary="The next hint")
-def hint_reveal(request: HttpRequest, course_id: str, payload: PartRefIn) -> dict[str, Any]:
+def hint_reveal(request: HttpRequest, course_id: CourseId, payload: PartRefIn) -> dict[str, Any]:
     """The next hint of the open question (empty step_id) or of one of its steps, one at a time."""
     return services.hint_reveal(
         learner=request.user,
@@ -325,7 +326,7 @@ def hint_reveal(request: HttpRequest, course_id: str, payload: PartRefIn) -> dic
 @router.post(
     "/{course_id}/solution", response={200: SolutionOut, **WRITE_ERRORS}, summary="The worked solution"
 )
-def solution_view(request: HttpRequest, course_id: str, payload: ItemRefIn) -> dict[str, Any]:
+def solution_view(request: HttpRequest, course_id: CourseId, payload: ItemRefIn) -> dict[str, Any]:
     """The worked solution of the open question (the question then does not count as right)."""
     return services.solution_view(
         learner=request.user,
@@ -341,7 +342,9 @@ def solution_view(request: HttpRequest, course_id: str, payload: ItemRefIn) -> d
     response={200: ResourceViewOut, **WRITE_ERRORS},
     summary="Log a resource view",
 )
-def resource_view(request: HttpRequest, course_id: str, resource_id: str, payload: StartIn) -> dict[str, Any]:
+def resource_view(
+    request: HttpRequest, course_id: CourseId, resource_id: str, payload: StartIn
+) -> dict[str, Any]:
     """Log that the learner opened a resource; resources that helped them come first later."""
     return services.resource_view(
         learner=request.user,

@@ -23,6 +23,7 @@ from learnpath.engine.learner_loop import OpenQuestion
 from learnpath.engine.mastery import MasteryState, SkillProgress, SkillStatus
 from learnpath.engine.policy import AnswersNeeded, BoardEntry, Suggestion, answers_to_master
 from learnpath.web.learning import habits as habit_rules
+from learnpath.web.learning import pacing
 from learnpath.web.learning.course_model import CourseModel
 from learnpath.web.learning.models import Event, EventKind, LearnerProfile
 from learnpath.web.learning.preferences import DEFAULT_DAILY_GOAL
@@ -50,11 +51,9 @@ def _seed(state: LearnerState) -> int:
 def suggestions(
     state: LearnerState, model: CourseModel, *, now: datetime, chosen_skill: str | None = None
 ) -> tuple[Suggestion, ...]:
-    """The engine's ranked next activities for this learner now (``learner_loop.suggest``)."""
-    # coaching imports learning's api at module level; importing it here keeps the two apps acyclic at load.
-    from learnpath.web.coaching import api as coaching_api
-
-    assignments = coaching_api.assignments_for(learner_id=state.learner_id, course_id=state.course_id)
+    """The engine's ranked next activities for this learner now (``learner_loop.suggest``), with the
+    learner's pacing targets from the registered source (``learning.pacing``, decision 0079)."""
+    assignments = pacing.assignments_for(learner_id=state.learner_id, course_id=state.course_id)
     return learner_loop.suggest(
         state.state,
         model.loop,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from learnpath.content.model import Item, Step
 from learnpath.engine.learner_loop import MAIN_PART, LastAnswer
-from learnpath.web.learning import selectors, services
+from learnpath.web.learning import access, selectors, services
 from learnpath.web.learning.answer_forms import answer_form, item_keyboard
 from learnpath.web.learning.clock import now as clock_now
 from learnpath.web.learning.course_model import CourseModel
@@ -71,12 +71,8 @@ def course_home(request: HttpRequest, course_id: str) -> HttpResponse:
     profile = selectors.learner_profile(learner_id=request.user.pk)
     context["habits"] = selectors.habits(learner_id=request.user.pk, now=now, daily_goal=profile.daily_goal)
     # The onboarding questions are the learner's own (agency's /me/welcome/): offered, never forced.
-    context["welcome"] = _is_learner(request.user) and profile.onboarding_pending
+    context["welcome"] = access.access_is_learner(request.user) and profile.onboarding_pending
     return render(request, "learning/home.html", context)
-
-
-def _is_learner(user: Any) -> bool:
-    return getattr(user, "role", "") == "learner"
 
 
 #: The query a page gets right after an answer: only then does the feedback take the focus.
@@ -236,7 +232,7 @@ def _session_end(
     return {
         "habits": habits,
         "goal_reached": goal_reached,
-        "reflect": _is_learner(request.user) and (goal_reached or mastered or nothing_left),
+        "reflect": access.access_is_learner(request.user) and (goal_reached or mastered or nothing_left),
     }
 
 
@@ -387,10 +383,9 @@ def course_model_page(request: HttpRequest, course_id: str) -> HttpResponse:
     """The learner model a course serves, how it was validated, and its versions (platform admins)."""
     from django.conf import settings
 
-    from learnpath.web.learning.access import access_course_model
     from learnpath.web.learning.model_page import model_page_context
 
-    info = access_course_model(request.user, course_id)
+    info = access.access_course_model(request.user, course_id)
     context = model_page_context(course_id=info.id, min_answers=settings.LEARNPATH_FIT_MIN_ANSWERS)
     context.update(course_id=info.id, title=info.title)
     return render(request, "learning/model.html", context)

@@ -4,6 +4,9 @@ Start (or resume) a placement, read the question on screen, answer it (or say "I
 yet"), read its status and result. Every answer takes an ``idempotency_key`` made by the client once per
 answer: sending it again returns the first result and records nothing; reusing it for another answer is
 a 409. A learner only ever sees their own placement: there are no placement ids in the paths.
+
+Schema classes are named for this app (``Placement…``): the OpenAPI document keys its schemas by class
+name, so an ``AnswerIn`` here would replace the practice API's ``AnswerIn`` in the document.
 """
 
 from __future__ import annotations
@@ -17,14 +20,15 @@ from learnpath.web.placement import selectors, services
 from learnpath.web.placement.access import access_placement_course
 from learnpath.web.placement.errors import NoPlacement, PlacementError
 from learnpath.web.placement.models import PlacementSession
-from learnpath.web.schemas import ErrorOut
+from learnpath.web.schemas import CourseId, ErrorOut
 
 router = Router(tags=["placement"])
 
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut}
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {
     400: ErrorOut,
     401: ErrorOut,
+    403: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
     413: ErrorOut,
@@ -32,7 +36,7 @@ WRITE_ERRORS: dict[int, Any] = {
 }
 
 
-class ChoiceOut(Schema):
+class PlacementChoiceOut(Schema):
     id: str
     text: str
 
@@ -45,7 +49,7 @@ class QuestionOut(Schema):
     number: int = Field(description="This question's number (1 for the first).")
     type: str = Field(description="numeric, short_text, expression, single_choice, multiple_choice ...")
     prompt: str = Field(description="Markdown; $...$ is LaTeX.")
-    choices: list[ChoiceOut]
+    choices: list[PlacementChoiceOut]
     unit: str
 
 
@@ -73,7 +77,7 @@ class PlacementOut(Schema):
     result: ResultOut | None = Field(None, description="The latest finished placement's result, if any.")
 
 
-class AnswerIn(Schema):
+class PlacementAnswerIn(Schema):
     item_id: str = Field(..., min_length=1, max_length=80)
     seed: int = Field(..., ge=0, le=2**63 - 1, description="The seed of the question being answered.")
     response: str | list[str] | None = Field(
@@ -85,7 +89,7 @@ class AnswerIn(Schema):
     )
 
 
-class AnswerOut(Schema):
+class PlacementAnswerOut(Schema):
     event_id: int = Field(description="The answer's event in the learner's log.")
     replayed: bool = False
     outcome: str = Field(description="correct, wrong or not_learned")
@@ -148,7 +152,7 @@ def _status(learner_id: int, course_id: str) -> dict[str, Any]:
 @router.post(
     "/{course_id}/start", response={200: PlacementOut, **WRITE_ERRORS}, summary="Start or resume placement"
 )
-def placement_start(request: HttpRequest, course_id: str) -> dict[str, Any]:
+def placement_start(request: HttpRequest, course_id: CourseId) -> dict[str, Any]:
     """The placement in progress (resumed where it stopped), or a new one with its first question."""
     services.placement_start(learner=request.user, course_id=course_id)
     return _status(request.user.pk, course_id)
@@ -157,7 +161,7 @@ def placement_start(request: HttpRequest, course_id: str) -> dict[str, Any]:
 @router.get(
     "/{course_id}", response={200: PlacementOut, **READ_ERRORS}, summary="Placement status and result"
 )
-def placement_status(request: HttpRequest, course_id: str) -> dict[str, Any]:
+def placement_status(request: HttpRequest, course_id: CourseId) -> dict[str, Any]:
     """The learner's latest placement in the course (status ``none`` if never), and the last result."""
     access_placement_course(request.user, course_id)
     return _status(request.user.pk, course_id)
@@ -168,7 +172,7 @@ def placement_status(request: HttpRequest, course_id: str) -> dict[str, Any]:
     response={200: QuestionOut, **READ_ERRORS, 409: ErrorOut},
     summary="The question on screen",
 )
-def placement_question(request: HttpRequest, course_id: str) -> dict[str, Any]:
+def placement_question(request: HttpRequest, course_id: CourseId) -> dict[str, Any]:
     """The question placement asks now. 404 when no placement is in progress."""
     access_placement_course(request.user, course_id)
     session = selectors.active_session(learner_id=request.user.pk, course_id=course_id)
@@ -181,7 +185,7 @@ def placement_question(request: HttpRequest, course_id: str) -> dict[str, Any]:
 @router.get(
     "/{course_id}/result", response={200: ResultOut, **READ_ERRORS}, summary="The last placement's result"
 )
-def placement_result(request: HttpRequest, course_id: str) -> dict[str, Any]:
+def placement_result(request: HttpRequest, course_id: CourseId) -> dict[str, Any]:
     """What the last finished placement placed, with a reason per skill. 404 before any has finished."""
     access_placement_course(request.user, course_id)
     result = _result(selectors.last_finished(learner_id=request.user.pk, course_id=course_id))
@@ -191,9 +195,11 @@ def placement_result(request: HttpRequest, course_id: str) -> dict[str, Any]:
 
 
 @router.post(
-    "/{course_id}/answers", response={200: AnswerOut, **WRITE_ERRORS}, summary="Answer the placement question"
+    "/{course_id}/answers",
+    response={200: PlacementAnswerOut, **WRITE_ERRORS},
+    summary="Answer the placement question",
 )
-def placement_answer(request: HttpRequest, course_id: str, payload: AnswerIn) -> dict[str, Any]:
+def placement_answer(request: HttpRequest, course_id: CourseId, payload: PlacementAnswerIn) -> dict[str, Any]:
     """Grade and record the answer to the question on screen (or "I haven't learned this yet").
 
     404: no placement in progress; 409: not the question on screen, or the key was used for another
@@ -214,7 +220,7 @@ def placement_answer(request: HttpRequest, course_id: str, payload: AnswerIn) ->
 
 
 @router.post("/{course_id}/skip", response={200: PlacementOut, **WRITE_ERRORS}, summary="Skip placement")
-def placement_skip(request: HttpRequest, course_id: str) -> dict[str, Any]:
+def placement_skip(request: HttpRequest, course_id: CourseId) -> dict[str, Any]:
     """Decline the offered placement, or stop the one in progress (nothing is seeded)."""
     services.placement_skip(learner=request.user, course_id=course_id)
     return _status(request.user.pk, course_id)

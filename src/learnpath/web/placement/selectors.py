@@ -8,7 +8,7 @@ from typing import Any
 from learnpath.engine.placement import PlacementResult
 from learnpath.engine.skill_graph import SkillGraph
 from learnpath.web.accounts import api as accounts_api
-from learnpath.web.coaching import api as coaching_api
+from learnpath.web.curriculum import api as curriculum_api
 from learnpath.web.placement.models import ClassPlacementCap, PlacementSession, SessionStatus
 
 DEFAULT_CAP = 20
@@ -44,11 +44,10 @@ def class_cap(*, class_id: int) -> int | None:
 def cap_for(*, learner_id: int, course_id: str) -> int:
     """The cap for this learner in this course: the lowest cap of their classes that have the course
     (a teacher who wants short placements gets them), else ``DEFAULT_CAP``."""
-    class_ids = [
-        klass.id
-        for klass in accounts_api.classes_of_learner(learner_id=learner_id)
-        if course_id in coaching_api.class_course_ids(class_id=klass.id)
-    ]
+    courses = curriculum_api.class_course_ids_of(
+        class_ids=[klass.id for klass in accounts_api.classes_of_learner(learner_id=learner_id)]
+    )
+    class_ids = [class_id for class_id, course_ids in courses.items() if course_id in course_ids]
     caps = list(
         ClassPlacementCap.objects.filter(klass_id__in=class_ids).values_list("max_questions", flat=True)
     )

@@ -70,8 +70,13 @@ def access_deletion(user: Any, request_id: int) -> DeletionRequest:
     request = DeletionRequest.objects.filter(pk=request_id).first()
     if (
         request is None
-        or not getattr(user, "is_authenticated", False)
+        or not accounts_api.user_is_signed_in(user)
         or not (request.requested_by_id == user.pk or accounts_api.user_is_platform_admin(user))
     ):
         raise Http404("There is no deletion here that you asked for.")
     return request
+
+
+def access_acts_for_linked_learners(user: Any) -> bool:
+    """A signed-in guardian: their data rights page lists the learners they are linked to."""
+    return accounts_api.user_is_signed_in(user) and user.role == "guardian"

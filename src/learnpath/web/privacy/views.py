@@ -31,7 +31,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     me = accounts_api.person(user_id=request.user.pk)
     assert me is not None  # signed in
     linked = (
-        guardians_api.linked_learners(guardian_id=request.user.pk) if request.user.role == "guardian" else []
+        guardians_api.linked_learners(guardian_id=request.user.pk)
+        if access.access_acts_for_linked_learners(request.user)
+        else []
     )
     return render(
         request,
