@@ -90,6 +90,11 @@ def test_audit_rows_cannot_be_changed_or_deleted() -> None:
         AuditEntry.objects.filter(pk=entry.pk).update(action="something.else")
     with pytest.raises(AuditLogIsAppendOnly):
         AuditEntry.objects.filter(pk=entry.pk).delete()
+    # Nor by a new object that names the row's id (Django would UPDATE it): the database refuses the insert.
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditEntry(pk=entry.pk, action="forged", target_type="user", target_id="1").save()
     assert AuditEntry.objects.get(pk=entry.pk).action == "test.action"
     # Only the retention window takes rows out, and only those older than it.
     assert AuditEntry.objects.all().expire(before=timezone.now() - timedelta(days=1)) == 0

@@ -36,6 +36,12 @@ def access_is_platform_admin(user: Any) -> bool:
     return access_is_signed_in(user) and bool(user.is_superuser)
 
 
+def access_admin_site(user: Any) -> bool:
+    """May use Django's admin site: signed in, active, with admin-site rights (``is_staff``). The admin
+    site itself also asks for each model's permissions, and staff for a second factor (decision 0080)."""
+    return access_is_signed_in(user) and bool(user.is_staff)
+
+
 def access_member_organisation_id(user: Any) -> int | None:
     """The organisation a signed-in person belongs to, or None (anonymous, inactive or unaffiliated)."""
     if not access_is_signed_in(user):

@@ -216,8 +216,11 @@ class AuditEntry(models.Model):
         return f"{self.action} {self.target_type}:{self.target_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
+        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
             raise AuditLogIsAppendOnly("audit rows are never updated")
+        # Always an INSERT: a new object carrying an existing row's id is refused by the database instead
+        # of silently overwriting that row (Django would otherwise UPDATE it).
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:

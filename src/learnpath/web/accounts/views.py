@@ -118,7 +118,7 @@ def admin_sign_in(request: HttpRequest) -> HttpResponse:
         target = admin_index
     user = request.user
     if user.is_authenticated:
-        if user.is_active and user.is_staff:
+        if access.access_admin_site(user):
             return redirect(target)
         return render(request, "accounts/admin_not_allowed.html", status=403)
     return redirect(f"{reverse('accounts:sign-in')}?{urlencode({REDIRECT_FIELD_NAME: target}, safe='/')}")
