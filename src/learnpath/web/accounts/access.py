@@ -36,6 +36,14 @@ def access_is_platform_admin(user: Any) -> bool:
     return access_is_signed_in(user) and bool(user.is_superuser)
 
 
+def access_needs_second_factor(user: Any) -> bool:
+    """Teachers, admins and anyone with admin-site rights sign in with a second factor (decision 0080);
+    learners and guardians (who may be children, or parents with a phone they share) are never asked."""
+    return access_is_signed_in(user) and (
+        user.role in (Role.TEACHER, Role.ADMIN) or bool(user.is_staff) or bool(user.is_superuser)
+    )
+
+
 def access_admin_site(user: Any) -> bool:
     """May use Django's admin site: signed in, active, with admin-site rights (``is_staff``). The admin
     site itself also asks for each model's permissions, and staff for a second factor (decision 0080)."""

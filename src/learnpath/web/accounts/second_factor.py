@@ -66,13 +66,8 @@ NOT_VERIFIED_API = (
 
 
 def second_factor_applies(user: Any) -> bool:
-    """Teachers, admins and anyone with admin-site rights set up a second factor; learners and guardians
-    (who may be children, or parents with a phone they share) are never asked."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and (user.role in (Role.TEACHER, Role.ADMIN) or user.is_staff or user.is_superuser)
-    )
+    """Whether ``user`` signs in with a second factor: decided in ``access.access_needs_second_factor``."""
+    return access.access_needs_second_factor(user)
 
 
 def _has_app(user: Any) -> bool:
