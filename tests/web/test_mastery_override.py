@@ -228,3 +228,30 @@ def test_rebuild_state_reproduces_overrides_exactly(
         derived.objects.all().delete()
     state_rebuild()
     assert derived_snapshot() == live
+
+
+def test_a_teacher_of_another_class_sees_the_override_but_not_its_words(
+    klass: Any,
+    teacher: User,
+    learner: User,
+    course: str,
+    make_user: Any,
+    organisation: Organisation,
+    client_of: Callable[[User], Client],
+) -> None:
+    """Two classes use one course; the override is part of the course's record, so both teachers see that
+    the skill was marked, but only the class's own teachers read the reason and who wrote it."""
+    tina = make_user("tina", Role.TEACHER, organisation)
+    other = coaching_services.class_create(teacher=tina, name="8C maths")
+    coaching_services.class_course_attach(class_id=other.id, course_id=course, actor=tina)
+    accounts_api.class_learner_add(class_id=other.id, learner_id=learner.pk, actor=tina)
+    assert post_override(client_of(teacher), klass, learner, course).status_code == 200
+
+    own = client_of(teacher).get(f"/classes/{klass.id}/learners/{learner.pk}/?course={course}").content
+    assert REASON in own.decode()
+    page = client_of(tina).get(f"/classes/{other.id}/learners/{learner.pk}/?course={course}")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "marked mastered by a teacher of another class" in text
+    assert REASON not in text
+    assert str(teacher) not in text.split('data-testid="overrides"')[1].split("</ul>")[0]

@@ -253,7 +253,9 @@ def learner_detail(request: HttpRequest, class_id: int, learner_id: int) -> Http
             skills=list(names.items()),
             overrides=[
                 (row, names.get(row.skill_id, "a skill no longer in the course"))
-                for row in learning_api.mastery_overrides(learner_id=learner_id, course_id=course_id)
+                for row in learning_api.mastery_overrides(
+                    learner_id=learner_id, course_id=course_id, authors=reading.authors
+                )
             ],
             override_directions=learning_api.OVERRIDE_DIRECTIONS,
             override_key=uuid.uuid4().hex,

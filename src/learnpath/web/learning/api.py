@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -306,8 +307,14 @@ def mastery_override(
     )
 
 
-def mastery_overrides(*, learner_id: int, course_id: str, limit: int = 20) -> list[OverrideRow]:
-    """The learner's latest overrides in the course (newest first), with the teacher's name: one query."""
+def mastery_overrides(
+    *, learner_id: int, course_id: str, limit: int = 20, authors: Collection[int] | None = None
+) -> list[OverrideRow]:
+    """The learner's latest overrides in the course (newest first), with the teacher's name: one query.
+
+    With ``authors`` (the teachers whose words the reader may read), an override by anyone else keeps
+    its skill, direction and date (it is part of the course's record) but not its reason or its author's
+    name: a teacher does not read another class's teacher's words about the learner (decision 0075)."""
     from learnpath.web.learning.models import Event
 
     rows = (
@@ -320,12 +327,22 @@ def mastery_overrides(*, learner_id: int, course_id: str, limit: int = 20) -> li
             id=row.pk,
             skill_id=row.skill_id,
             direction=str(row.result.get("direction", "")),
-            reason=str(row.result.get("reason", "")),
-            teacher=str(row.actor) if row.actor is not None else "a former teacher",
+            reason=str(row.result.get("reason", "")) if _may_read(authors, row.actor_id) else "",
+            teacher=(
+                "a teacher of another class"
+                if not _may_read(authors, row.actor_id)
+                else str(row.actor)
+                if row.actor is not None
+                else "a former teacher"
+            ),
             occurred_at=row.occurred_at,
         )
         for row in rows
     ]
+
+
+def _may_read(authors: Collection[int] | None, actor_id: int | None) -> bool:
+    return authors is None or actor_id in authors
 
 
 def has_history(*, learner_id: int, course_id: str) -> bool:
