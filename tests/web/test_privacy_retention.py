@@ -64,8 +64,20 @@ def test_the_scheduled_job_deletes_only_what_is_past_each_window(
     assert Submission.objects.filter(learner=learner).count() == 2
 
     run_at(now + timedelta(days=61))
-    assert list(Submission.objects.filter(learner=learner).values_list("kind", flat=True)) == ["text"]
-    assert Submission.objects.filter(learner=outsider).count() == 2
+    # The file goes; the portfolio piece (its title, its feedback) stays, saying the file was removed.
+    scan = Submission.objects.get(learner=learner, kind="file")
+    assert (scan.file_data, scan.file_size, scan.title) == (None, 0, "Scan")
+    assert Submission.objects.filter(learner=learner).count() == 2
+    assert Submission.objects.get(learner=outsider, kind="file").file_data is not None
+    from django.test import Client
+
+    client = Client()
+    client.force_login(learner)
+    assert client.get(f"/work/{scan.pk}/file/").status_code == 404
+    assert (
+        "scan.txt (removed after the school's retention period)"
+        in client.get("/me/portfolio/").content.decode()
+    )
 
     assert AuditEntry.objects.filter(action="test.action").exists()
     report = run_at(now + timedelta(days=366))

@@ -8,7 +8,6 @@ from typing import Any
 
 from learnpath.web.agency.models import (
     Feedback,
-    FeedbackTarget,
     Goal,
     ProjectChoice,
     Reflection,
@@ -115,11 +114,13 @@ def erase(*, user_id: int, keep_research: bool) -> dict[str, int]:
 
 
 def uploads_expire(*, organisation_id: int, before: datetime) -> int:
-    """Delete the uploaded files (file submissions, with their feedback) of the organisation's learners
-    submitted before ``before``."""
+    """Delete the uploaded files of the organisation's learners submitted before ``before``: the file's
+    bytes (and size and checksum) go; the portfolio piece, its title and the feedback on it stay, and the
+    pages say the file was removed. Returns how many files were deleted."""
     files = Submission.objects.filter(
-        learner__organisation_id=organisation_id, kind=SubmissionKind.FILE, created_at__lt=before
+        learner__organisation_id=organisation_id,
+        kind=SubmissionKind.FILE,
+        created_at__lt=before,
+        file_data__isnull=False,
     )
-    ids = [str(pk) for pk in files.values_list("pk", flat=True)]
-    Feedback.objects.filter(target_type=FeedbackTarget.SUBMISSION, target_id__in=ids).delete()
-    return files.delete()[0]
+    return files.update(file_data=None, file_size=0, file_sha256="")

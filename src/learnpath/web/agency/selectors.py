@@ -120,4 +120,5 @@ def choices_of(*, learner_id: int) -> dict[int, ProjectChoice]:
 
 
 def submission_file(*, submission_id: int) -> Submission | None:
-    return Submission.objects.filter(pk=submission_id, kind="file").first()
+    # A file removed by the school's retention window is missing like one that never was.
+    return Submission.objects.filter(pk=submission_id, kind="file", file_data__isnull=False).first()
