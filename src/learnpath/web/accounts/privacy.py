@@ -136,7 +136,8 @@ def erase(*, user_id: int, keep_research: bool) -> dict[str, int]:
         user.set_unusable_password()
         user.is_active = user.is_staff = user.is_superuser = False
         user.last_login = None
-        user.organisation = None
+        # The school stays (it names no one): the tombstone's audit rows then expire with the school's
+        # audit window, like everyone else's, instead of being kept for ever.
         user.save()
         counts["person"] = 1
     return counts
