@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -107,12 +108,13 @@ def _megabytes(size: int) -> str:
 def _quota_check(learner_id: int, size: int) -> None:
     """Refuse a file that would take the learner's files past ``LEARNPATH_UPLOAD_QUOTA_BYTES``."""
     quota = int(settings.LEARNPATH_UPLOAD_QUOTA_BYTES)
-    # Locks the learner's file rows (on PostgreSQL; SQLite runs one write at a time), so two uploads at
-    # once cannot both pass the check.
+    # The learner's own row is locked until the upload is saved (on PostgreSQL; SQLite runs one write at a
+    # time), so two uploads at once are checked one after the other, even before the first file.
+    list(get_user_model().objects.select_for_update().filter(pk=learner_id).values_list("pk", flat=True))
     used = sum(
-        Submission.objects.select_for_update()
-        .filter(learner_id=learner_id, kind=SubmissionKind.FILE)
-        .values_list("file_size", flat=True)
+        Submission.objects.filter(learner_id=learner_id, kind=SubmissionKind.FILE).values_list(
+            "file_size", flat=True
+        )
     )
     if used + size > quota:
         raise AgencyError(
