@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.utils import timezone
 
@@ -115,6 +117,14 @@ def test_the_export_holds_every_apps_data_and_is_audited(rich_learner: User, gua
 
 def test_deletion_leaves_nothing_that_names_the_learner(rich_learner: User, guardian: User) -> None:
     before = needles(rich_learner)
+    LogEntry.objects.create(  # an administrator changed the account in the admin site
+        user=guardian,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(rich_learner.pk),
+        object_repr=str(rich_learner),
+        action_flag=CHANGE,
+        change_message="Changed display name.",
+    )
     assert {left.model for left in registry.personal_data_left(user_id=rich_learner.pk, needles=before)} >= {
         "learning.Event",
         "agency.Reflection",
@@ -124,6 +134,9 @@ def test_deletion_leaves_nothing_that_names_the_learner(rich_learner: User, guar
     request = services.deletion_request(learner_id=rich_learner.pk, actor=guardian, now=T0)
     done = services.deletion_run(request_id=request.pk, now=T0)
     assert done.finished_at == T0
+    # The admin site's history of the account keeps that it changed, not the name.
+    (history,) = LogEntry.objects.filter(object_id=str(rich_learner.pk))
+    assert (history.object_repr, history.change_message) == ("(a deleted account)", "")
     # (a JSON object: PostgreSQL's jsonb keeps no key order, so the apps are compared as a set)
     assert set(done.progress) == {label for label, _ in registry.ERASE_ORDER}
     assert registry.personal_data_left(user_id=rich_learner.pk, needles=before) == []

@@ -12,10 +12,14 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+
 from learnpath.web.accounts.models import AuditEntry, Class, ClassMembership, GuardianLink, User
 from learnpath.web.personal_data import PersonalData, plain, plain_rows
 
 ERASED_PREFIX = "erased-"
+ERASED_NAME = "(a deleted account)"
 
 PERSONAL_DATA = (
     PersonalData(
@@ -128,6 +132,13 @@ def erase(*, user_id: int, keep_research: bool) -> dict[str, int]:
             consent_given_by=None
         ),
         "classes_taught": Class.teachers.through.objects.filter(user_id=user_id).delete()[0],
+        # The admin site's own history names the account it changed ("lena"): keep that something
+        # changed, not the name.
+        "admin_history_names": LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(User), object_id=str(user_id)
+        )
+        .exclude(object_repr=ERASED_NAME)
+        .update(object_repr=ERASED_NAME, change_message=""),
     }
     user = User.objects.filter(pk=user_id).first()
     if user is not None and not is_erased(user_id=user_id):
