@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import platform
@@ -60,18 +61,21 @@ def machine() -> dict[str, Any]:
 def write_section(title: str, text: str) -> None:
     """Replace (or append) the section headed ``## {title}`` of BENCHMARKS.md, leaving the others alone.
 
-    The file is read right before it is written, so sections other benchmarks wrote meanwhile stay.
+    The file is read and written under an exclusive lock, so sections other benchmarks write meanwhile (two
+    run side by side with ``run_all.py --jobs 2``) stay.
     """
     heading = f"## {title}"
     stamp = f"Commit: `{commit()}`."
     body = f"{heading}\n\n{stamp}\n\n{text.strip()}\n"
-    current = BENCHMARKS_MD.read_text(encoding="utf-8") if BENCHMARKS_MD.is_file() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _match: body + "\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + body
-    BENCHMARKS_MD.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
+    with open(BENCHMARKS_MD.with_suffix(".md.lock"), "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        current = BENCHMARKS_MD.read_text(encoding="utf-8") if BENCHMARKS_MD.is_file() else "# Benchmarks\n"
+        pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+        if pattern.search(current):
+            updated = pattern.sub(lambda _match: body + "\n", current, count=1)
+        else:
+            updated = current.rstrip("\n") + "\n\n" + body
+        BENCHMARKS_MD.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def run_backend_process(script: str, arguments: list[str], *, backend: str) -> dict[str, Any]:

@@ -93,6 +93,28 @@ def test_stops_when_confident_before_the_cap() -> None:
     assert sure.stop_reason(state) in (StopReason.CONFIDENT, StopReason.LITTLE_TO_GAIN)
 
 
+def test_a_flat_course_asks_before_it_places_anyone() -> None:
+    # Skills with no prerequisites: before this was fixed, the prior put every skill above the "known"
+    # threshold, so most placements stopped "confident" without a single question.
+    flat = SkillGraph.build([(f"s{k}", f"Skill {k}") for k in range(6)], [])
+    items = tuple(PlacementItem(f"q{k}", f"s{k}", p_slip=0.1, p_guess=0.2) for k in range(6))
+    placement = Placement(flat, items, PlacementConfig(max_questions=6, particles=400))
+    for seed in range(8):
+        state = placement.start(random_state=seed)
+        prior = placement.p_known(state)
+        assert all(0.2 < p < 0.8 for p in prior.values()), prior
+        assert placement.stop_reason(state) is None
+        assert placement.next_question(state) is not None
+        assert len(run_placement(placement, lambda q: Outcome.WRONG, random_state=seed).answers) >= 1
+    # Even a prior sure of everything waits for one answer before it calls itself confident.
+    offsets = {f"s{k}": -6.0 for k in range(6)}
+    sure = Placement(flat, items, PlacementConfig(max_questions=6, particles=400), skill_offsets=offsets)
+    start = sure.start(random_state=0)
+    assert min(sure.p_known(start).values()) > 0.85
+    assert sure.stop_reason(start) is None
+    assert sure.next_question(start) is not None
+
+
 def test_pause_and_resume_equals_an_uninterrupted_run() -> None:
     truth = {"place", "add", "count"}
 

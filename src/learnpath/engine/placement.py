@@ -16,7 +16,8 @@ are ``knowledge_states``). The prior draws each sample's state from a latent pro
 
 in topological order, with ``b_s`` a skill's offset, by default
 ``depth_spread * (depth_s / max depth - 0.5)``: the further up the graph a skill sits, the further
-along a learner must be to know it (learners meet a course roughly in the order of its levels).
+along a learner must be to know it (learners meet a course roughly in the order of its levels). In a
+flat course (no prerequisites) every offset is 0: nothing says which skill comes first.
 Answers propagate through the samples: a right answer on Decimals raises the weight of states holding
 Decimals, and most of them (by odds 1 : ``prerequisite_leak``) hold Fractions too; a wrong answer on
 Fractions lowers the states holding Fractions, and with them most states holding a skill built on it. But a
@@ -37,9 +38,10 @@ information provided by an experiment"). With the pairwise table J[s, t] = P(K_s
 per step, the posterior marginals after either answer to any item follow in closed form, so every item
 is scored in O(skills) (see ``_gains``).
 
-**Stopping.** When every skill's P(known) is at or above ``known_threshold`` or at or below
-``unknown_threshold`` (confident), when the best expected gain is below ``min_gain`` bits, when no item is
-left, or at ``max_questions`` (the cap a teacher sets).
+**Stopping.** After at least one answer (the prior alone places nobody): when every skill's P(known) is
+at or above ``known_threshold`` or at or below ``unknown_threshold`` (confident), or when the best
+expected gain is below ``min_gain`` bits. At any time: when no item is left, or at ``max_questions`` (the
+cap a teacher sets).
 
 **State.** ``PlacementState`` holds only the seed and the answers given; the belief is recomputed from
 them, so a paused placement resumed from ``to_dict``/``from_dict`` continues exactly as an uninterrupted one.
@@ -360,7 +362,7 @@ class Placement:
         if self._stop_before_gain(state, belief) is not None:
             return None
         best = self._best(state, belief)
-        if best is None or best.expected_gain < self.config.min_gain:
+        if best is None or self._too_little(state, best):
             return None
         return best
 
@@ -373,9 +375,13 @@ class Placement:
         best = self._best(state, belief)
         if best is None:
             return StopReason.NO_ITEMS
-        if best.expected_gain < self.config.min_gain:
+        if self._too_little(state, best):
             return StopReason.LITTLE_TO_GAIN
         return None
+
+    def _too_little(self, state: PlacementState, best: Question) -> bool:
+        """Whether the best question is worth too little to ask (the first one is always asked)."""
+        return bool(state.answers) and best.expected_gain < self.config.min_gain
 
     def result(self, state: PlacementState) -> PlacementResult:
         """P(known), evidence and a reason per skill: what seeds the learner model."""
@@ -404,7 +410,11 @@ class Placement:
     def _offsets(self) -> FloatArray:
         given = self.skill_offsets or {}
         depth = {skill_id: self.graph.depth(skill_id) for skill_id in self.graph.skill_ids}
-        deepest = max(max(depth.values(), default=0), 1)
+        deepest = max(depth.values(), default=0)
+        if deepest == 0:
+            # A flat course (no prerequisites) says nothing about which skills come first: every skill
+            # sits in the middle, so a learner with no answers is unsure of each, not sure they know it.
+            return np.array([given.get(skill_id, 0.0) for skill_id in self.graph.skill_ids])
         return np.array(
             [
                 given.get(skill_id, self.config.depth_spread * (depth[skill_id] / deepest - 0.5))
@@ -478,6 +488,8 @@ class Placement:
     def _stop_before_gain(self, state: PlacementState, belief: _Belief) -> StopReason | None:
         if len(state.answers) >= self.config.max_questions:
             return StopReason.CAP
+        if not state.answers:
+            return None  # the prior alone never places anyone: confidence comes from the learner's answers
         marginals = belief.marginals()
         confident = (marginals >= self.config.known_threshold) | (marginals <= self.config.unknown_threshold)
         if bool(np.all(confident)):
