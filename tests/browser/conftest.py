@@ -393,3 +393,24 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     if gate is not None:
         gate.finish()
     return result
+
+
+def open_step(page: Page) -> tuple[Locator, Any]:
+    """The practice page's visible answer form and the demo pack's step it asks (the item's variant, or
+    the step named by the form), so a test can answer it right or wrong."""
+    from learnpath.content.templates import instantiate
+
+    form = page.locator("form.answer-form:visible").first
+    item = _demo_pack().item(form.locator("input[name=item_id]").get_attribute("value") or "")
+    seed = int(form.locator("input[name=seed]").get_attribute("value") or 0)
+    step_id = form.locator("input[name=step_id]").get_attribute("value") or ""
+    item = instantiate(item, seed) if item.is_template else item
+    return form, (item.find_step(step_id) if step_id else item.main)
+
+
+@functools.cache
+def _demo_pack() -> Any:
+    from learnpath.content.demo import DEMO_PACK_PATH
+    from learnpath.content.pack import load_pack
+
+    return load_pack(DEMO_PACK_PATH)

@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 
 from learnpath.content.demo import DEMO_PACK_PATH
 from learnpath.content.pack import load_pack
-from learnpath.content.templates import instantiate
+
+from .conftest import open_step
 
 pytestmark = pytest.mark.browser
 
@@ -52,12 +53,7 @@ def test_practice_with_the_keyboard_only(page: Page, fresh_demo_server: Any) -> 
     expect(page.get_by_test_id("prompt")).to_be_visible()
 
     for question in range(2):
-        form = page.locator("form.answer-form:visible").first
-        item = PACK.item(form.locator("input[name=item_id]").get_attribute("value") or "")
-        seed = int(form.locator("input[name=seed]").get_attribute("value") or 0)
-        step_id = form.locator("input[name=step_id]").get_attribute("value") or ""
-        item = instantiate(item, seed) if item.is_template else item
-        step = item.find_step(step_id) if step_id else item.main
+        form, step = open_step(page)
         if step.type == "single_choice":
             tab_to(page, "el.name === 'response' && el.type === 'radio'", "the choices")
             for _ in range(len(step.choices) + 1):

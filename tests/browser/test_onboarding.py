@@ -14,7 +14,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from learnpath.content.demo import DEMO_PACK_PATH
 from learnpath.content.pack import load_pack
-from learnpath.content.templates import instantiate
+
+from .conftest import open_step
 
 pytestmark = pytest.mark.browser
 
@@ -51,12 +52,7 @@ def no_sideways_scrolling(page: Page) -> None:
 
 def answer_the_open_question_right(page: Page) -> None:
     """Answer the question on the practice page with its right answer (read from the demo pack)."""
-    form = page.locator("form.answer-form:visible").first
-    item = PACK.item(form.locator("input[name=item_id]").get_attribute("value") or "")
-    seed = int(form.locator("input[name=seed]").get_attribute("value") or 0)
-    step_id = form.locator("input[name=step_id]").get_attribute("value") or ""
-    item = instantiate(item, seed) if item.is_template else item
-    step = item.find_step(step_id) if step_id else item.main
+    form, step = open_step(page)
     if step.type == "single_choice":
         form.locator(f"input[name=response][value='{step.answer}']").check()
     elif step.type == "multiple_choice":

@@ -13,7 +13,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from learnpath.content.demo import DEMO_PACK_PATH
 from learnpath.content.pack import load_pack
-from learnpath.content.templates import instantiate
+
+from .conftest import open_step
 
 pytestmark = pytest.mark.browser
 
@@ -43,12 +44,7 @@ def test_a_wrong_answer_is_kept_and_the_feedback_has_the_focus(
     page.get_by_test_id(f"choose-{FIRST_SKILL}").click()
     expect(page.get_by_test_id("prompt")).to_be_visible()
 
-    form = page.locator("form.answer-form:visible").first
-    item = PACK.item(form.locator("input[name=item_id]").get_attribute("value") or "")
-    seed = int(form.locator("input[name=seed]").get_attribute("value") or 0)
-    step_id = form.locator("input[name=step_id]").get_attribute("value") or ""
-    item = instantiate(item, seed) if item.is_template else item
-    step = item.find_step(step_id) if step_id else item.main
+    form, step = open_step(page)
     if step.type in ("single_choice", "multiple_choice"):
         right = set(step.answer) if step.type == "multiple_choice" else {step.answer}
         wrong = next(c for c in step.choices if c.id not in right)
