@@ -414,3 +414,18 @@ def _demo_pack() -> Any:
     from learnpath.content.pack import load_pack
 
     return load_pack(DEMO_PACK_PATH)
+
+
+WRONG_TEXT = {"short_text": "no idea", "numeric": "987654321", "expression": "987654321"}
+
+
+def give_wrong_answer(form: Locator, step: Any) -> str:
+    """Answer ``step`` wrong in ``form`` (a wrong choice ticked, or a wrong text typed); returns what was
+    given (the choice's id, or the text)."""
+    if step.type in ("single_choice", "multiple_choice"):
+        right = set(step.answer) if step.type == "multiple_choice" else {step.answer}
+        wrong = next(c for c in step.choices if c.id not in right)
+        form.locator(f"input[name=response][value='{wrong.id}']").check()
+        return str(wrong.id)
+    form.locator("input[name=response]").fill(WRONG_TEXT[step.type])
+    return WRONG_TEXT[step.type]

@@ -14,14 +14,13 @@ from playwright.sync_api import Browser, Page, expect
 from learnpath.content.demo import DEMO_PACK_PATH
 from learnpath.content.pack import load_pack
 
-from .conftest import open_step
+from .conftest import give_wrong_answer, open_step
 
 pytestmark = pytest.mark.browser
 
 PACK = load_pack(DEMO_PACK_PATH)
 COURSE = PACK.meta.id
 FIRST_SKILL = "place-value"
-WRONG = {"short_text": "no idea", "numeric": "987654321", "expression": "987654321"}
 
 
 @pytest.fixture
@@ -45,16 +44,9 @@ def test_a_wrong_answer_is_kept_and_the_feedback_has_the_focus(
     expect(page.get_by_test_id("prompt")).to_be_visible()
 
     form, step = open_step(page)
-    if step.type in ("single_choice", "multiple_choice"):
-        right = set(step.answer) if step.type == "multiple_choice" else {step.answer}
-        wrong = next(c for c in step.choices if c.id not in right)
-        form.locator(f"input[name=response][value='{wrong.id}']").check()
-    else:
-        wrong_text = WRONG[step.type]
-        box = form.locator("input[name=response]")
-        if step.type == "numeric":
-            assert box.get_attribute("inputmode") in ("numeric", "decimal", None)
-        box.fill(wrong_text)
+    if step.type == "numeric":
+        assert form.locator("input[name=response]").get_attribute("inputmode") in ("numeric", "decimal", None)
+    given = give_wrong_answer(form, step)
     with page.expect_navigation():
         form.get_by_role("button", name="Check my answer").click()
 
@@ -66,10 +58,10 @@ def test_a_wrong_answer_is_kept_and_the_feedback_has_the_focus(
     # the wrong answer is still there for the next try
     form = page.locator("form.answer-form:visible").first
     if step.type in ("single_choice", "multiple_choice"):
-        expect(form.locator(f"input[name=response][value='{wrong.id}']")).to_be_checked()
+        expect(form.locator(f"input[name=response][value='{given}']")).to_be_checked()
         assert "you answered" not in (feedback.text_content() or "")
     else:
-        expect(form.locator("input[name=response]")).to_have_value(wrong_text)
+        expect(form.locator("input[name=response]")).to_have_value(given)
     # nothing sticks out sideways on the phone
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, width

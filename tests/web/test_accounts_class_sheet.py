@@ -236,3 +236,38 @@ def test_first_passwords_of_one_class_do_not_show_on_another(
     client.post(reset_url(klass.id, learner.pk))
     assert not READABLE.search(client.get(sheet_url(second.id)).content.decode())
     assert len(READABLE.findall(client.get(sheet_url(klass.id)).content.decode())) == 1
+
+
+def test_a_learner_in_another_teachers_class_gets_a_new_password_only_from_a_teacher_of_every_class(
+    klass: Any,
+    other_class: Any,
+    teacher: User,
+    learner: User,
+    people: dict[str, User],
+    client_of: Callable[[User], Client],
+) -> None:
+    # A new password lets whoever holds it sign in as the learner and read all they did, in every class:
+    # so a teacher of only one of the learner's classes may not give one (decision 0075).
+    accounts_api.class_learner_add(
+        class_id=other_class.id, learner_id=learner.pk, actor=people["other_teacher"]
+    )
+    for actor, class_id in ((teacher, klass.id), (people["other_teacher"], other_class.id)):
+        client = client_of(actor)
+        refused = client.post(reset_url(class_id, learner.pk), follow=True)
+        assert refused.status_code == 200
+        page = _page(refused)
+        assert "which you do not teach" in page
+        assert f'aria-label="New password for {learner}"' not in page
+        assert "Also in another teacher’s class" in page
+        learner.refresh_from_db()
+        assert learner.check_password(PASSWORD)
+    assert not AuditEntry.objects.filter(action="user.password_reset").exists()
+    # Learners only in this teacher's classes keep their button.
+    assert f'aria-label="New password for {people["other_learner"]}"' in _page(
+        client_of(people["other_teacher"]).get(sheet_url(other_class.id))
+    )
+    # An administrator may; and once the other class is archived, the class's own teacher may too.
+    assert client_of(people["admin"]).post(reset_url(klass.id, learner.pk)).status_code == 302
+    coaching_services.class_archive(class_id=other_class.id, actor=people["other_teacher"])
+    assert client_of(teacher).post(reset_url(klass.id, learner.pk)).status_code == 302
+    assert AuditEntry.objects.filter(action="user.password_reset").count() == 2

@@ -24,6 +24,7 @@ from learnpath.web.coaching.models import InterventionLearner, LearnerGroup, Pac
 from learnpath.web.guardians import services as guardian_services
 from learnpath.web.learning import services as learning_services
 from learnpath.web.learning.models import Event, SkillState
+from learnpath.web.personal_data import export_json_chunks
 from learnpath.web.privacy import registry, services
 from learnpath.web.privacy.models import ConsentRecord, DeletionRequest, OrganisationPolicy, Purpose
 
@@ -106,13 +107,16 @@ def test_the_export_holds_every_apps_data_and_is_audited(rich_learner: User, gua
     assert {e["kind"] for e in apps["learning"]["events"]} == {"start", "answer"}
     assert apps["agency"]["reflections"][0]["went_well"] == SECRET_WORDS
     file_row = next(s for s in apps["agency"]["submissions"] if s["kind"] == "file")
-    assert file_row["file_data"] == "TGVuYQ=="  # the file itself, base64
+    assert file_row["file_data"].load() == b"Lena"  # the file itself, read only when written out
     assert apps["coaching"]["groups"] == [{"group": "Stuck on halves", "class": "7B maths"}]
     assert apps["guardians"]["link_codes"][0]["for_you"] is True
     assert apps["privacy"]["consent"][0]["purpose"] == "email"
     entry = AuditEntry.objects.get(action="privacy.export")
     assert (entry.actor, entry.target_id, entry.details) == (guardian, str(rich_learner.pk), {"as": "json"})
-    json.dumps(data)  # plain data
+    written = json.loads("".join(export_json_chunks(data)))  # plain data; the file in base64
+    assert next(s for s in written["apps"]["agency"]["submissions"] if s["kind"] == "file")["file_data"] == (
+        "TGVuYQ=="
+    )
 
 
 def test_deletion_leaves_nothing_that_names_the_learner(rich_learner: User, guardian: User) -> None:
@@ -220,6 +224,28 @@ def test_without_the_organisations_permission_consent_alone_keeps_nothing(
     assert not Event.objects.filter(learner_id=rich_learner.pk).exists()
 
 
+def test_the_readable_page_never_reads_a_stored_file(
+    rich_learner: User, guardian: User, client_of: Callable[[User], Client]
+) -> None:
+    # A learner may keep up to LEARNPATH_UPLOAD_QUOTA_BYTES of files: the page shows that each file is in
+    # the download and reads none of them; the download reads them one at a time as it is written.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_of(guardian)
+    with CaptureQueriesContext(connection) as page_queries:
+        page = client.get(f"/privacy/people/{rich_learner.pk}/")
+    assert page.status_code == 200
+    assert "(file: in the JSON download)" in page.content.decode()
+    assert not [q for q in page_queries if "file_data" in q["sql"]]
+    with CaptureQueriesContext(connection) as download_queries:
+        download = client.get(f"/privacy/people/{rich_learner.pk}/data.json")
+        body = json.loads(b"".join(download.streaming_content))
+    assert len([q for q in download_queries if "file_data" in q["sql"]]) == 1  # the one file
+    files = [s for s in body["apps"]["agency"]["submissions"] if s["kind"] == "file"]
+    assert [f["file_data"] for f in files] == ["TGVuYQ=="]
+
+
 # -- who may do it, over HTTP ------------------------------------------------------------------------------
 
 
@@ -231,7 +257,9 @@ def test_a_linked_guardian_downloads_reads_and_deletes_their_childs_data(
     download = client.get(f"/privacy/people/{rich_learner.pk}/data.json")
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith('attachment; filename="learnpath-data-')
-    assert json.loads(download.content)["apps"]["accounts"]["person"]["username"] == "lena"
+    assert (
+        json.loads(b"".join(download.streaming_content))["apps"]["accounts"]["person"]["username"] == "lena"
+    )
     page = client.get(f"/privacy/people/{rich_learner.pk}/").content.decode()
     assert SECRET_WORDS in page.replace("&#x27;", "'")
     assert AuditEntry.objects.filter(action="privacy.export").count() == 2

@@ -139,6 +139,8 @@ ROWS: list[Row] = [
     ("accounts:sign-in", "get", lambda w: {}, statuses(200, 302, 302, 302, 302, 302, 302, 302)),
     ("accounts:sign-out", "post", lambda w: {}, statuses(302, 302, 302, 302, 302, 302, 302, 302)),
     ("accounts:settings", "get", lambda w: {}, SIGNED_IN),
+    # The language switch is everyone's; an empty choice is refused alike (test_languages.py).
+    ("accounts:language", "post", lambda w: {}, statuses(400, 400, 400, 400, 400, 400, 400, 400)),
     # The second factor (decision 0080): teachers and admins only. The test run keeps enforcement off and
     # nobody here has set one up, so the code pages send staff on to set one up, and changing one needs it.
     ("accounts:second-factor", "get", lambda w: {}, STAFF),
@@ -251,6 +253,8 @@ ROWS: list[Row] = [
     ),
     # Enrolment requests: a page for every teacher; a request nobody may decide is a 404 for all.
     ("coaching:requests", "get", lambda w: {}, statuses(302, 404, 404, 200, 200, 404, 404, 200)),
+    # The inbox: every teacher's own (and an admin's), nobody else's.
+    ("coaching:inbox", "get", lambda w: {}, STAFF),
     (
         "coaching:request-decide",
         "post",

@@ -39,14 +39,16 @@ def run(args: argparse.Namespace) -> int:
     start_django(args)
     from django_q.cluster import Cluster
 
+    from learnpath.web.coaching.tasks import inbox_digest_schedule_ensure
     from learnpath.web.learning.tasks import refit_schedule_ensure
     from learnpath.web.privacy.tasks import retention_schedule_ensure
 
     refit_schedule_ensure(every_minutes=args.refit_every)
     retention_schedule_ensure(every_hours=24)
+    inbox_digest_schedule_ensure(every_hours=24)
     print(
         f"learnpath worker: refitting every course's learner model every {args.refit_every} minutes, "
-        "applying retention windows daily (Ctrl+C stops it)",
+        "applying retention windows and sending teachers' inbox e-mail daily (Ctrl+C stops it)",
         flush=True,
     )
     cluster = Cluster()

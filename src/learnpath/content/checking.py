@@ -29,12 +29,15 @@ from learnpath.content.numeric import (
     read_number,
 )
 from learnpath.content.text import has_control_characters, normalize_text
+from learnpath.engine.wording import _, gettext_noop
 
 VerdictStatus = Literal["correct", "incorrect", "invalid"]
 Response = str | Sequence[str]
 
-CORRECT_MESSAGE = "Correct."
-INCORRECT_MESSAGE = "Not quite."
+# Kept with each answer in English and translated where they are shown (``{% translate %}``).
+CORRECT_MESSAGE = gettext_noop("Correct.")
+INCORRECT_MESSAGE = gettext_noop("Not quite.")
+WRONG_UNIT_MESSAGE = gettext_noop("Not quite. Check the unit.")
 
 
 @dataclass(frozen=True)
@@ -113,16 +116,16 @@ def _check_plain(step: Step, response: Response) -> Verdict:
         if isinstance(response, Sequence) and len(response) == 1 and isinstance(response[0], str):
             response = response[0]
         else:
-            return _invalid("Give one answer.")
+            return _invalid(_("Give one answer."))
     limit = (
         MAX_TEXT_RESPONSE_CHARS if step.type in ("short_text", "single_choice") else MAX_MATH_RESPONSE_CHARS
     )
     if len(response) > limit:
-        return _invalid(f"That answer is too long; use at most {limit} characters.")
+        return _invalid(_("That answer is too long; use at most {limit} characters.").format(limit=limit))
     if has_control_characters(response):
-        return _invalid("The answer contains control characters; type it again.")
+        return _invalid(_("The answer contains control characters; type it again."))
     if not response.strip():
-        return _invalid("Type an answer first.")
+        return _invalid(_("Type an answer first."))
     if step.type == "single_choice":
         return _check_single_choice(step, response)
     if step.type == "numeric":
@@ -145,30 +148,34 @@ def _options_hint(step: Step) -> str:
 def _check_single_choice(step: Step, response: str) -> Verdict:
     chosen = normalize_text(response)
     if chosen not in _choice_ids(step):
-        return _invalid(f"Choose one of the options: {_options_hint(step)}.")
+        return _invalid(_("Choose one of the options: {options}.").format(options=_options_hint(step)))
     return _judged(chosen == step.answer, chosen)
 
 
 def _check_multiple_choice(step: Step, response: object) -> Verdict:
     if isinstance(response, str):
         if len(response) > MAX_TEXT_RESPONSE_CHARS:
-            return _invalid("That answer is too long.")
+            return _invalid(_("That answer is too long."))
         parts = _split_ids(normalize_text(response))
     elif isinstance(response, Sequence):
         if len(response) > len(step.choices) * 4:
-            return _invalid("That answer is too long.")
+            return _invalid(_("That answer is too long."))
         if not all(isinstance(part, str) for part in response):
-            return _invalid("Choose the options by their ids.")
+            return _invalid(_("Choose the options by their ids."))
         if sum(len(part) for part in response) > MAX_TEXT_RESPONSE_CHARS:
-            return _invalid("That answer is too long.")
+            return _invalid(_("That answer is too long."))
         parts = [normalize_text(part) for part in response if part.strip()]
     else:
-        return _invalid("Choose the options by their ids.")
+        return _invalid(_("Choose the options by their ids."))
     if not parts:
-        return _invalid("Choose at least one option.")
+        return _invalid(_("Choose at least one option."))
     unknown = [part for part in parts if part not in _choice_ids(step)]
     if unknown:
-        return _invalid(f"{unknown[0]!r} is not one of the options: {_options_hint(step)}.")
+        return _invalid(
+            _("{answer} is not one of the options: {options}.").format(
+                answer=repr(unknown[0]), options=_options_hint(step)
+            )
+        )
     chosen = set(parts)
     normalized = ",".join(choice for choice in _choice_ids(step) if choice in chosen)
     answer = {step.answer} if isinstance(step.answer, str) else set(step.answer or ())
@@ -197,15 +204,20 @@ def _check_numeric(step: Step, response: str) -> Verdict:
     unit = normalize_unit(reading.unit)
     if _NOT_A_UNIT.search(_POWER.sub("", reading.unit)):
         # "2x+2": a number followed by an expression is not a number with a wrong unit
-        after = f", then its unit ({step.unit})" if step.unit else ""
-        return _invalid(f"Write a number, such as 12, -3.5, 3/4 or 1 1/2{after}.")
+        if step.unit:
+            return _invalid(
+                _("Write a number, such as 12, -3.5, 3/4 or 1 1/2, then its unit ({unit}).").format(
+                    unit=step.unit
+                )
+            )
+        return _invalid(_("Write a number, such as 12, -3.5, 3/4 or 1 1/2."))
     if unit and not step.unit:
-        return _invalid("Write just the number, without units or words.")
+        return _invalid(_("Write just the number, without units or words."))
     if step.unit and unit and unit != normalize_unit(step.unit):
         normalized = f"{format_fraction(reading.value)} {reading.unit}"
-        return Verdict("incorrect", f"{INCORRECT_MESSAGE} Check the unit.", normalized=normalized)
+        return Verdict("incorrect", WRONG_UNIT_MESSAGE, normalized=normalized)
     if step.unit and not unit and step.unit_required:
-        return _invalid(f"Give the unit too (in {step.unit}).")
+        return _invalid(_("Give the unit too (in {unit}).").format(unit=step.unit))
     difference = abs(reading.value - expected)
     # The larger of the two tolerances applies: absolute for answers near 0, relative for the rest.
     allowed = max(_fraction(step.tolerance), _fraction(step.relative_tolerance) * abs(expected))
@@ -230,11 +242,13 @@ def _check_expression(step: Step, response: str) -> Verdict:
         verdict = equivalent(given, expected)
         normalized = render(given)
     except Exception:  # the reader's bounds make this unreachable; if sympy still fails, grade, don't crash
-        return _invalid("That expression could not be checked; try writing it more simply.")
+        return _invalid(_("That expression could not be checked; try writing it more simply."))
     if verdict is None:
         return _invalid(
-            "That expression could not be checked: its values are undefined or too large. "
-            "Try writing it more simply."
+            _(
+                "That expression could not be checked: its values are undefined or too large. "
+                "Try writing it more simply."
+            )
         )
     return _judged(verdict, normalized)
 

@@ -89,6 +89,7 @@ from learnpath.engine.review import (
 )
 from learnpath.engine.served_model import ServedModel
 from learnpath.engine.skill_graph import SkillGraph
+from learnpath.engine.wording import _
 
 MAIN_PART = ""
 """The part id of a one-part question (and of a multi-step question's own hints)."""
@@ -639,7 +640,7 @@ class _Work:
             name = course.skill_name(skill)
             if progress.is_mastered and not entry.is_mastered:
                 self.mastered.append(skill)
-                self.messages.append(f"You mastered {name}! That skill is yours now.")
+                self.messages.append(_("You mastered {name}! That skill is yours now.").format(name=name))
                 if self.get("chosen_skill_id") == skill:
                     self.set(chosen_skill_id="")
             elif progress.lapsed and not entry.lapsed:
@@ -697,7 +698,7 @@ class _Work:
                 continue
             if graph.is_ready(skill, mastered_after):
                 self.unlocked.append(skill)
-                self.messages.append(f"New skill unlocked: {graph.name(skill)}.")
+                self.messages.append(_("New skill unlocked: {name}.").format(name=graph.name(skill)))
 
     # -- placement ---------------------------------------------------------------------------------
 
@@ -728,35 +729,34 @@ class _Work:
 def placement_lapsed_reason(name: str, answers: Sequence[Outcome]) -> str:
     """Why a re-check placement sent a mastered skill back to review, agreeing with what was answered."""
     if Outcome.NOT_LEARNED in answers:
-        why = f"you said you haven't learned {name} yet"
+        why = _("Time to review: you said you haven't learned {name} yet.")
     elif answers:
-        why = f"{name} did not go right in the placement"
+        why = _("Time to review: {name} did not go right in the placement.")
     else:
-        why = f"the placement suggests {name} needs a refresh"
-    return f"Time to review: {why}. You still have it mastered, and a quick review will make it strong again."
+        why = _("Time to review: the placement suggests {name} needs a refresh.")
+    still = _("You still have it mastered, and a quick review will make it strong again.")
+    return f"{why.format(name=name)} {still}"
 
 
 def override_mastered_message(name: str, reason: str) -> str:
     """What the learner is told when a teacher marks a skill mastered."""
-    return f"Your teacher marked {name} as mastered: “{reason}”"
+    return _("Your teacher marked {name} as mastered: “{reason}”").format(name=name, reason=reason)
 
 
 def override_review_message(name: str, reason: str) -> str:
     """What the learner is told when a teacher asks for another look at a skill (mastery stays)."""
-    return (
-        f"Your teacher asked you to take another look at {name}: “{reason}” You still have it mastered, "
-        "and a quick review will make it strong again."
+    asked = _("Your teacher asked you to take another look at {name}: “{reason}”").format(
+        name=name, reason=reason
     )
+    return f"{asked} {_('You still have it mastered, and a quick review will make it strong again.')}"
 
 
 def teacher_note_reason(name: str, note: TeacherNote) -> str:
     """The map's reason for a skill a teacher overrode (while the teacher's note stands)."""
     if note.direction is OverrideDirection.MASTERED:
-        return f"Mastered: your teacher marked {name} as mastered."
-    return (
-        f"Time to review: your teacher asked you to take another look at {name}. You still have it "
-        "mastered, and a quick review will make it strong again."
-    )
+        return _("Mastered: your teacher marked {name} as mastered.").format(name=name)
+    asked = _("Time to review: your teacher asked you to take another look at {name}.").format(name=name)
+    return f"{asked} {_('You still have it mastered, and a quick review will make it strong again.')}"
 
 
 def _as_map(mapping: Mapping[str, Any]) -> Map[str, Any]:

@@ -42,6 +42,7 @@ from typing import Any
 from learnpath.engine.answers import require_utc
 from learnpath.engine.documents import check_document, dump_flat, load_flat
 from learnpath.engine.skill_graph import SkillGraph
+from learnpath.engine.wording import _, and_list, ngettext
 
 FORMAT_VERSION = 1
 
@@ -242,15 +243,19 @@ def skill_states(
             elif skill_id in due:
                 state, reason = MasteryState.REVIEW_DUE, review_reason(name, entry.last_practised, now)
             else:
-                state, reason = MasteryState.MASTERED, f"Mastered: you showed you know {name}. Great work!"
+                state = MasteryState.MASTERED
+                reason = _("Mastered: you showed you know {name}. Great work!").format(name=name)
         elif unmet := graph.unmet_prerequisites(skill_id, mastered):
             state, reason = MasteryState.NOT_YET, not_yet_reason(graph, skill_id, unmet)
         elif entry.evidence.answers == 0:
             state, reason = MasteryState.READY, ready_reason(graph, skill_id)
         else:
             state = MasteryState.IN_PROGRESS
-            answered = _count(entry.evidence.answers, "question")
-            reason = f"Learning: you have answered {answered} on {name}. Keep going!"
+            reason = ngettext(
+                "Learning: you have answered {count} question on {name}. Keep going!",
+                "Learning: you have answered {count} questions on {name}. Keep going!",
+                entry.evidence.answers,
+            ).format(count=entry.evidence.answers, name=name)
         states[skill_id] = SkillStatus(skill_id=skill_id, state=state, reason=reason)
     return states
 
@@ -263,44 +268,39 @@ def ready_reason(graph: SkillGraph, skill_id: str) -> str:
     name = graph.name(skill_id)
     prerequisites = graph.prerequisites(skill_id)
     if not prerequisites:
-        return f"Ready: {name} is a good place to start."
-    names = _join([graph.name(p) for p in prerequisites])
-    return f"Ready: you mastered {names}, which {name} builds on."
+        return _("Ready: {name} is a good place to start.").format(name=name)
+    names = and_list([graph.name(p) for p in prerequisites])
+    return _("Ready: you mastered {names}, which {name} builds on.").format(names=names, name=name)
 
 
 def not_yet_reason(graph: SkillGraph, skill_id: str, unmet: tuple[str, ...]) -> str:
     """Why a skill is locked, pointing at what to do first."""
-    names = _join([graph.name(p) for p in unmet])
-    those = "it" if len(unmet) == 1 else "those"
-    return f"Not yet: {graph.name(skill_id)} builds on {names}. Master {those} first."
+    names = and_list([graph.name(p) for p in unmet])
+    return ngettext(
+        "Not yet: {name} builds on {names}. Master it first.",
+        "Not yet: {name} builds on {names}. Master those first.",
+        len(unmet),
+    ).format(name=graph.name(skill_id), names=names)
 
 
 def lapsed_reason(name: str) -> str:
     """The kind message for a mastered skill that was just missed."""
-    return (
-        f"Time to review: {name} was tricky just now. You still have it mastered, "
+    return _(
+        "Time to review: {name} was tricky just now. You still have it mastered, "
         "and a quick review will make it strong again."
-    )
+    ).format(name=name)
 
 
 def review_reason(name: str, last_practised: datetime | None, now: datetime) -> str:
     """ "Review: it has been 9 days since you practised Fractions"."""
-    if last_practised is None:
-        return f"Review: a quick review keeps {name} fresh."
-    days = max(0, (now - last_practised).days)
+    days = 0 if last_practised is None else max(0, (now - last_practised).days)
     if days == 0:
-        return f"Review: a quick review keeps {name} fresh."
-    return f"Review: it has been {_count(days, 'day')} since you practised {name}."
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _join(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+        return _("Review: a quick review keeps {name} fresh.").format(name=name)
+    return ngettext(
+        "Review: it has been {count} day since you practised {name}.",
+        "Review: it has been {count} days since you practised {name}.",
+        days,
+    ).format(count=days, name=name)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -65,6 +65,7 @@ from learnpath.engine.documents import check_document, dump_flat, load_flat
 from learnpath.engine.knowledge_states import Chains, ClosedStateModel, LeakyStateModel
 from learnpath.engine.mastery import SkillProgress
 from learnpath.engine.skill_graph import SkillGraph
+from learnpath.engine.wording import _
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -518,17 +519,19 @@ class Placement:
         own = evidence.get(skill_id, ())
         if skill_id in known:
             if Outcome.CORRECT in own:
-                return f"Placed as known: you answered {name} correctly."
+                return _("Placed as known: you answered {name} correctly.").format(name=name)
             shown = [d for d in self.graph.descendants(skill_id) if Outcome.CORRECT in evidence.get(d, ())]
             if shown:
                 other = self.graph.name(shown[-1])
-                return f"Placed as known: you answered {other} correctly, and it builds on {name}."
-            return f"Placed as known: your answers show you very likely know {name}."
+                return _("Placed as known: you answered {other} correctly, and it builds on {name}.").format(
+                    other=other, name=name
+                )
+            return _("Placed as known: your answers show you very likely know {name}.").format(name=name)
         if skill_id in not_known:
             if Outcome.NOT_LEARNED in own:
-                return f"To learn: you said you haven't learned {name} yet."
+                return _("To learn: you said you haven't learned {name} yet.").format(name=name)
             if own and Outcome.CORRECT not in own:
-                return f"To learn: {name} was tricky in placement, so we'll start there."
+                return _("To learn: {name} was tricky in placement, so we'll start there.").format(name=name)
             missed = [
                 a
                 for a in self.graph.ancestors(skill_id)
@@ -537,10 +540,14 @@ class Placement:
             if missed:
                 other = self.graph.name(missed[0])
                 if Outcome.NOT_LEARNED in evidence[missed[0]]:
-                    return f"To learn: {name} builds on {other}, which you said you haven't learned yet."
-                return f"To learn: {name} builds on {other}, which was tricky in placement."
-            return f"To learn: your answers show {name} is probably new to you."
-        return f"Not sure yet: practice on {name} will show where you are."
+                    return _(
+                        "To learn: {name} builds on {other}, which you said you haven't learned yet."
+                    ).format(name=name, other=other)
+                return _("To learn: {name} builds on {other}, which was tricky in placement.").format(
+                    name=name, other=other
+                )
+            return _("To learn: your answers show {name} is probably new to you.").format(name=name)
+        return _("Not sure yet: practice on {name} will show where you are.").format(name=name)
 
 
 def _systematic_resample(weights: FloatArray, rng: np.random.Generator) -> npt.NDArray[np.int64]:

@@ -84,6 +84,7 @@ from learnpath.engine.review import (
     reviews_allowed_today,
 )
 from learnpath.engine.skill_graph import SkillGraph
+from learnpath.engine.wording import _, and_list, month_name, ngettext, weekday_name
 
 FORMAT_VERSION = 1
 DEFAULT_RULE = MasteryRule()
@@ -487,10 +488,10 @@ def _offer_chosen(
             # A review picked from the board is still a review: the same words as the board and the map.
             reason = states[chosen].reason
         else:
-            extra = (
-                " Extra practice keeps it strong." if states[chosen].state is MasteryState.MASTERED else ""
-            )
-            reason = f"You chose {name}.{extra}"
+            if states[chosen].state is MasteryState.MASTERED:
+                reason = _("You chose {name}. Extra practice keeps it strong.").format(name=name)
+            else:
+                reason = _("You chose {name}.").format(name=name)
         offer(SuggestionKind.CHOSEN, chosen, item_id, _BEST_QUALITY, reason)
         return
     # Locked: offer the unlocked skills on the way to it, nearest first.
@@ -498,7 +499,9 @@ def _offer_chosen(
     ancestors = graph.ancestors(chosen)
     frontier = [a for a in ancestors if a not in mastered and graph.is_ready(a, mastered)]
     for rank, skill_id in enumerate(reversed(frontier)):
-        reason = f"You chose {name}. It builds on {graph.name(skill_id)}, so let's master that first."
+        reason = _("You chose {name}. It builds on {other}, so let's master that first.").format(
+            name=name, other=graph.name(skill_id)
+        )
         item_id, _p = picker.pick(skill_id)
         offer(SuggestionKind.CHOSEN, skill_id, item_id, _BEST_QUALITY - 0.01 * (rank + 1), reason)
 
@@ -539,12 +542,12 @@ def _offer_assignments(
     mastered = mastered_skills(progress)
     for rank, assignment in enumerate(by_due):
         skill_id = assignment.skill_id
-        reason = f"Assigned by your teacher, {due_phrase(assignment.due, now)}."
+        reason = _("Assigned by your teacher, {due}.").format(due=due_phrase(assignment.due, now))
         if unmet := graph.unmet_prerequisites(skill_id, mastered):
-            names = " and ".join(graph.name(p) for p in unmet)
-            reason += (
-                f" It builds on {names}, which you have not mastered yet, so ask for help if you need it."
-            )
+            names = and_list([graph.name(p) for p in unmet])
+            reason += " " + _(
+                "It builds on {names}, which you have not mastered yet, so ask for help if you need it."
+            ).format(names=names)
         item_id, _p = picker.pick(skill_id)
         offer(SuggestionKind.ASSIGNED, skill_id, item_id, 1.0 - (rank + 1) / (len(by_due) + 1), reason)
 
@@ -564,16 +567,20 @@ def _offer_practice(
         if status.state is MasteryState.READY:
             reason = ready_reason(graph, skill_id)
         else:
-            reason = f"Keep going: this {name} question is just the right challenge for you."
+            reason = _("Keep going: this {name} question is just the right challenge for you.").format(
+                name=name
+            )
         offer(SuggestionKind.PRACTICE, skill_id, item_id, quality, reason)
         return
     # Out of band (none in band, or only in-band repeats while this one is unseen): below every in-band
     # suggestion, nearer the band first.
     quality = 0.5 * (1.0 - min(abs(p - config.target), 1.0))
     if p < config.band_low:
-        reason = f"A stretch: this {name} question is a challenge. Hints are there if you need them."
+        reason = _(
+            "A stretch: this {name} question is a challenge. Hints are there if you need them."
+        ).format(name=name)
     else:
-        reason = f"Warm-up: this {name} question should feel easy."
+        reason = _("Warm-up: this {name} question should feel easy.").format(name=name)
     offer(SuggestionKind.PRACTICE, skill_id, item_id, min(quality, 0.499), reason)
 
 
@@ -601,8 +608,11 @@ def _offer_extra(
         item_id, _p = picker.pick(skill_id)
         if item_id is not None:
             name = graph.name(skill_id)
-            why = "you have mastered everything here" if everything else "nothing new is ready just now"
-            queue.append((skill_id, item_id, f"Extra practice: {why}; keep {name} sharp."))
+            if everything:
+                why = _("Extra practice: you have mastered everything here; keep {name} sharp.")
+            else:
+                why = _("Extra practice: nothing new is ready just now; keep {name} sharp.")
+            queue.append((skill_id, item_id, why.format(name=name)))
     # A skill the learner may work on whose only item was just seen: nothing here, so the caller can offer
     # that item again rather than a locked skill.
     open_skills = [s for s, status in states.items() if status.state is not MasteryState.NOT_YET]
@@ -611,11 +621,11 @@ def _offer_extra(
             item_id, _p = picker.pick(skill_id)
             if status.state is not MasteryState.NOT_YET or item_id is None:
                 continue
-            unmet = " and ".join(graph.name(p) for p in graph.unmet_prerequisites(skill_id, mastered))
-            reason = (
-                f"A step ahead: there is nothing else to practise just now, so try {graph.name(skill_id)}. "
-                f"It builds on {unmet}, which you have not mastered yet, so ask for help if you need it."
-            )
+            unmet = and_list([graph.name(p) for p in graph.unmet_prerequisites(skill_id, mastered)])
+            reason = _(
+                "A step ahead: there is nothing else to practise just now, so try {name}. It builds on "
+                "{unmet}, which you have not mastered yet, so ask for help if you need it."
+            ).format(name=graph.name(skill_id), unmet=unmet)
             queue.append((skill_id, item_id, reason))
     for rank, (skill_id, item_id, reason) in enumerate(queue):
         offer(SuggestionKind.EXTRA, skill_id, item_id, 1.0 - (rank + 1) / (len(queue) + 1), reason)
@@ -661,9 +671,12 @@ def answers_to_master(entry: SkillProgress, rule: MasteryRule = DEFAULT_RULE) ->
 def _check_reason(graph: SkillGraph, entry: SkillProgress, rule: MasteryRule) -> str:
     still = answers_to_master(entry, rule)
     needed = 1 if still is None else still.at_least
-    more = "1 more" if needed == 1 else f"{needed} more"
     name = graph.name(entry.skill_id)
-    return f"Mastery check: you're nearly there with {name}. Get {more} right to master it."
+    return ngettext(
+        "Mastery check: you're nearly there with {name}. Get {count} more right to master it.",
+        "Mastery check: you're nearly there with {name}. Get {count} more right to master it.",
+        needed,
+    ).format(name=name, count=needed)
 
 
 def _interleave(
@@ -688,11 +701,13 @@ def due_phrase(due: datetime, now: datetime) -> str:
     due, now = require_utc(due, "due"), require_utc(now, "now")
     days = (due.date() - now.date()).days
     if days == 0:
-        return "due today"
+        return _("due today")
     if days == 1:
-        return "due tomorrow"
+        return _("due tomorrow")
     if 1 < days < 7:
-        return f"due {due:%A}"
+        return _("due {weekday}").format(weekday=weekday_name(due))
     if -7 < days < 0:
-        return f"which was due {due:%A}"
-    return f"due {due.day} {due:%B}" if days > 0 else f"which was due {due.day} {due:%B}"
+        return _("which was due {weekday}").format(weekday=weekday_name(due))
+    if days > 0:
+        return _("due {day} {month}").format(day=due.day, month=month_name(due))
+    return _("which was due {day} {month}").format(day=due.day, month=month_name(due))

@@ -10,11 +10,12 @@ plain, JSON-ready data; it imports no app.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
 
 
@@ -51,3 +52,25 @@ def plain_rows(rows: Iterable[Model], fields: Iterable[str]) -> list[dict[str, A
             record[attname] = plain(getattr(row, attname))
         out.append(record)
     return out
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A stored file in an export: its bytes are read by ``load`` only when the JSON download is written, one
+    file at a time, and never for the readable page (which shows that the file is in the download)."""
+
+    load: Callable[[], bytes | None]
+
+
+class ExportEncoder(DjangoJSONEncoder):
+    """JSON for an export: a ``StoredFile`` is written as its bytes in base64 (``null`` once removed)."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, StoredFile):
+            return plain(o.load())
+        return super().default(o)
+
+
+def export_json_chunks(data: dict[str, Any]) -> Iterator[str]:
+    """An export as JSON, in pieces: at most one stored file is in memory at a time."""
+    return ExportEncoder(indent=2, ensure_ascii=False).iterencode(data)

@@ -33,6 +33,8 @@ Environment variables (all optional unless said otherwise):
   ``EMAIL_USE_SSL``: the SMTP server for password reset mail (default ``localhost``, port ``25``, no
   login, no TLS). The demo prints mail to its console instead unless ``EMAIL_HOST`` is set.
 - ``DEFAULT_FROM_EMAIL``: the sender of that mail (default ``learnpath <learnpath@localhost>``).
+- ``LEARNPATH_SITE_URL``: the address people open learnpath at (e.g. ``https://learn.example.org``), for
+  links in mail sent by the worker (a teacher's daily inbox e-mail); without it the mail names the page.
 - ``LEARNPATH_MAX_REQUEST_BYTES``: the largest request body accepted, files included (default 6 MiB: a
   5 MB portfolio file and its form); larger ones get a 413 before anything is read.
 - ``LEARNPATH_UPLOAD_QUOTA_BYTES``: the files one learner may keep in their portfolio (default 50 MiB).
@@ -133,12 +135,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a code was given in this session
     "learnpath.web.accounts.sessions.IdleSessionRenewal",
     "learnpath.web.accounts.timezones.ActivateTimeZone",
+    "learnpath.web.accounts.languages.ActivateLanguage",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -210,6 +214,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "learnpath.web.context_processors.site",
@@ -297,6 +302,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 HTTPS = _flag("LEARNPATH_HTTPS", default=not (DEMO or DEBUG or TESTING))
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -331,13 +338,18 @@ EMAIL_USE_TLS = _flag("EMAIL_USE_TLS")
 EMAIL_USE_SSL = _flag("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "learnpath <learnpath@localhost>"
+LEARNPATH_SITE_URL = os.environ.get("LEARNPATH_SITE_URL", "").strip()
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- Internationalisation -------------------------------------------------------------------------
+# Pages in the person's language: their saved choice (accounts.languages), else the language switch's
+# cookie, else the browser's Accept-Language, else English. Catalogues: src/learnpath/locale/.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [WEB_DIR.parent / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

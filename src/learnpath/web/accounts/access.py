@@ -112,8 +112,41 @@ def access_class_code_joiner(user: Any) -> None:
         raise Http404("Class codes are for learners. Teachers are added to a class by an administrator.")
 
 
+class ResetNeedsAnotherTeacher(Exception):
+    """A teacher may not give this learner a new password: the learner is also in a class they do not
+    teach. The message says which class, and who can."""
+
+
+def _classes_taught_by_others(user: Any, learner_ids: list[int]) -> dict[int, list[str]]:
+    """Per learner, the names of the open classes they are in that ``user`` does not teach."""
+    rows = (
+        ClassMembership.objects.filter(learner_id__in=learner_ids, klass__archived_at__isnull=True)
+        .exclude(klass__teachers=user)
+        .values_list("learner_id", "klass__name")
+        .order_by("klass__name")
+    )
+    out: dict[int, list[str]] = {}
+    for learner_id, name in rows:
+        out.setdefault(learner_id, []).append(name)
+    return out
+
+
+def access_learners_resettable(user: Any, learner_ids: list[int]) -> set[int]:
+    """Of ``learner_ids`` (learners of a class ``user`` teaches), those ``user`` may give a new password.
+
+    A new password lets whoever holds it sign in as the learner and so read all they did, in every class.
+    So a teacher may reset only a learner all of whose open classes they teach (decision 0075); a platform
+    admin may reset anyone.
+    """
+    if access_is_platform_admin(user):
+        return set(learner_ids)
+    elsewhere = _classes_taught_by_others(user, learner_ids)
+    return {learner_id for learner_id in learner_ids if learner_id not in elsewhere}
+
+
 def access_class_learner_for_reset(user: Any, class_id: int, learner_id: int) -> tuple[Class, User]:
-    """The class and one of its learners, if ``user`` teaches the class, else ``Http404``.
+    """The class and one of its learners, if ``user`` teaches the class, else ``Http404``; and
+    ``ResetNeedsAnotherTeacher`` when the learner is also in an open class ``user`` does not teach.
 
     Only a learner of that very class: not a learner of the teacher's other classes through this one,
     not a teacher, not the teacher themselves.
@@ -124,4 +157,10 @@ def access_class_learner_for_reset(user: Any, class_id: int, learner_id: int) ->
     ).first()
     if learner is None:
         raise Http404(f"The class {klass.name!r} has no learner {learner_id}.")
+    if learner.pk not in access_learners_resettable(user, [learner.pk]):
+        others = ", ".join(_classes_taught_by_others(user, [learner.pk])[learner.pk])
+        raise ResetNeedsAnotherTeacher(
+            f"{learner} is also in {others}, which you do not teach, so a new password would let you see "
+            "their work there. A teacher of every class they are in, or an administrator, can give them one."
+        )
     return klass, learner

@@ -48,7 +48,9 @@ __all__ = [
     "guardian_link_withdraw",
     "guardians_of_learner",
     "learner_create",
+    "learners_of_classes",
     "learners_of_guardian",
+    "mail_address",
     "memberships_of_learners",
     "password_generate",
     "people_by_username",
@@ -214,6 +216,13 @@ def person(*, user_id: int) -> PersonInfo | None:
     return _person(user) if user is not None else None
 
 
+def mail_address(*, user_id: int) -> str:
+    """Where to send a person mail they asked for: their e-mail address, or "" without one (or when their
+    account is switched off)."""
+    found = User.objects.filter(pk=user_id, is_active=True).values_list("email", flat=True).first()
+    return found or ""
+
+
 def person_by_username(*, username: str) -> PersonInfo | None:
     """One person by user name, or None."""
     user = User.objects.filter(username=username).first()
@@ -236,11 +245,12 @@ def class_info(*, class_id: int) -> ClassInfo | None:
     return _class(klass) if klass is not None else None
 
 
-def classes_taught(*, user: Any) -> list[ClassInfo]:
-    """The classes ``user`` teaches (all classes for a platform admin), by name."""
+def classes_taught(*, user: Any, own: bool = False) -> list[ClassInfo]:
+    """The classes ``user`` teaches (all classes for a platform admin, unless ``own``: only the ones they
+    are a teacher of), by name."""
     if not access.access_is_signed_in(user):
         return []
-    return [_class(klass) for klass in selectors.classes_taught(user=user)]
+    return [_class(klass) for klass in selectors.classes_taught(user=user, own=own)]
 
 
 def classes_archived(*, user: Any) -> list[ClassInfo]:
@@ -297,6 +307,12 @@ def class_joining_code(*, class_id: int) -> JoiningCode | None:
 def class_learners(*, class_id: int) -> list[PersonInfo]:
     """The learners of a class, by name."""
     return [_person(user) for user in selectors.class_learners(class_id=class_id)]
+
+
+def learners_of_classes(*, class_ids: list[int]) -> dict[int, list[PersonInfo]]:
+    """The learners of each of these classes, by name: one query whatever the number of classes."""
+    found = selectors.learners_of_classes(class_ids=class_ids)
+    return {class_id: [_person(user) for user in users] for class_id, users in found.items()}
 
 
 def class_create(*, organisation_id: int, slug: str, name: str, teacher: Any) -> ClassInfo:

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from learnpath.web.accounts.models import Role, User
 from learnpath.web.accounts.passwords import READABLE_ALPHABET
@@ -40,38 +41,38 @@ def username_suggest(display_name: str) -> str:
 class JoinForm(forms.Form):
     """A signed-in learner types the code of another class."""
 
-    code = forms.CharField(label="Class code", max_length=32, strip=True)
+    code = forms.CharField(label=_("Class code"), max_length=32, strip=True)
 
 
 class SignUpForm(forms.Form):
     """A new learner: the class code, a name, a user name (suggested when left empty) and a password of
     their own (Django's validators) or, for young children, a generated readable one. No e-mail."""
 
-    code = forms.CharField(label="Class code", max_length=32, strip=True)
-    display_name = forms.CharField(label="Your name", max_length=150, strip=True)
+    code = forms.CharField(label=_("Class code"), max_length=32, strip=True)
+    display_name = forms.CharField(label=_("Your name"), max_length=150, strip=True)
     username = forms.CharField(
-        label="Username",
+        label=_("Username"),
         max_length=150,
         required=False,
         strip=True,
         validators=[User.username_validator],
-        help_text="Leave it empty and we make one from your name.",
+        help_text=_("Leave it empty and we make one from your name."),
     )
     password_choice = forms.ChoiceField(
-        choices=[(CHOICE_OWN, "I choose my password"), (CHOICE_MADE, "Make a password for me")],
+        choices=[(CHOICE_OWN, _("I choose my password")), (CHOICE_MADE, _("Make a password for me"))],
         initial=CHOICE_OWN,
         widget=forms.RadioSelect,
     )
-    password1 = forms.CharField(label="Password", required=False, strip=False, widget=forms.PasswordInput)
+    password1 = forms.CharField(label=_("Password"), required=False, strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(
-        label="Password again", required=False, strip=False, widget=forms.PasswordInput
+        label=_("Password again"), required=False, strip=False, widget=forms.PasswordInput
     )
 
     error_messages = {
-        "name": "Type your name, as your teacher should see it.",
-        "username_taken": "That username is taken. How about {suggestion}? It is filled in for you.",
-        "password_missing": "Choose a password and type it twice, or choose “Make a password for me”.",
-        "password_mismatch": "The two passwords are not the same. Type them again.",
+        "name": _("Type your name, as your teacher should see it."),
+        "username_taken": _("That username is taken. How about {suggestion}? It is filled in for you."),
+        "password_missing": _("Choose a password and type it twice, or choose “Make a password for me”."),
+        "password_mismatch": _("The two passwords are not the same. Type them again."),
     }
 
     def clean_display_name(self) -> str:
@@ -89,7 +90,9 @@ class SignUpForm(forms.Form):
             data["username_made"] = True
         elif username and username_taken(username):
             suggestion = username_suggest(name or username)
-            self.add_error("username", self.error_messages["username_taken"].format(suggestion=suggestion))
+            self.add_error(
+                "username", str(self.error_messages["username_taken"]).format(suggestion=suggestion)
+            )
             # Fill the suggestion in, so sending the form again takes it.
             self.data = self.data.copy()
             self.data["username"] = suggestion
@@ -114,7 +117,7 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
     password from their teacher. The page after it is the same whether or not a link was sent."""
 
     email = forms.EmailField(
-        label="E-mail address",
+        label=_("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )

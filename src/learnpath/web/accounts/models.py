@@ -68,6 +68,12 @@ class User(AbstractUser):
         validators=[validate_time_zone],
         help_text="Times are shown in this zone. Empty: the organisation's.",
     )
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The language of every page for this person. Empty: the browser's, or the switch's.",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -35,6 +35,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, path, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -412,10 +413,12 @@ def staff_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(_staff_members(), pk=user_id)
     if services.second_factor_remove(user=person, actor=admin):
         messages.success(
-            request, f"The second factor of {person.username} is removed. They set up a new one next."
+            request,
+            gettext("The second factor of %(name)s is removed. They set up a new one next.")
+            % {"name": person.username},
         )
     else:
-        messages.info(request, f"{person.username} had no second factor.")
+        messages.info(request, gettext("%(name)s had no second factor.") % {"name": person.username})
     return redirect("accounts:second-factor-staff")
 
 

@@ -450,6 +450,14 @@ def user_time_zone_set(*, user: User, time_zone: str) -> None:
     user.save(update_fields=["time_zone"])
 
 
+def user_language_set(*, user: User, language: str) -> None:
+    """A person chooses the language of their pages ("" for their browser's)."""
+    if language and language not in {code for code, _ in settings.LANGUAGES}:
+        raise ValueError(f"{language!r} is not a language learnpath is offered in.")
+    user.language = language
+    user.save(update_fields=["language"])
+
+
 @transaction.atomic
 def user_password_change(*, user: User, password: str) -> None:
     """A person sets their own new password (already checked by Django's validators); audited.

@@ -8,6 +8,7 @@ urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
     path("settings/", views.my_settings, name="settings"),
+    path("language/", views.language_switch, name="language"),
     # A second factor for staff (docs/decisions/0080-second-factor.md).
     path("second-factor/", include("learnpath.web.accounts.second_factor")),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),

@@ -10,6 +10,7 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, login, update_session_auth_hash
 from django.contrib.auth import forms as auth_forms
@@ -21,10 +22,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from learnpath.web import throttle
-from learnpath.web.accounts import access, selectors, services
+from learnpath.web.accounts import access, languages, selectors, services
 from learnpath.web.accounts.class_landing import class_landing
 from learnpath.web.accounts.first_passwords import first_passwords_keep, first_passwords_take
 from learnpath.web.accounts.forms import CHOICE_MADE, JoinForm, PasswordResetRequestForm, SignUpForm
@@ -151,6 +153,38 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return HttpResponseRedirect(self.get_success_url())
 
 
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The footer's language switch: the chosen language for this browser (a cookie) and, for a signed-in
+    person, for their account on every device; then back to the page it was used on."""
+    language = request.POST.get("language", "")
+    # Back to the page the switch was used on (the same-origin Referer; pages do not carry their own
+    # address in the form, so a page looks the same whichever address showed it), or to ``next``.
+    back = request.POST.get("next", "") or request.headers.get("referer", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("home")
+    if not languages.is_language(language):
+        return HttpResponse(
+            f"{language[:20]!r} is not a language learnpath is offered in.",
+            status=400,
+            content_type="text/plain",
+        )
+    if access.access_is_signed_in(request.user):
+        services.user_language_set(user=request.user, language=language)  # type: ignore[arg-type]
+    response = HttpResponseRedirect(back)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        httponly=True,
+    )
+    return response
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_settings(request: HttpRequest) -> HttpResponse:
@@ -165,7 +199,7 @@ def my_settings(request: HttpRequest) -> HttpResponse:
             error = str(refused)
         else:
             time_zone_remember(request, user)
-            messages.success(request, "Settings saved.")
+            messages.success(request, gettext("Settings saved."))
             return redirect("accounts:settings")
     organisation = getattr(user, "organisation", None)
     context = {
@@ -261,12 +295,16 @@ def class_sheet(request: HttpRequest, class_id: int) -> HttpResponse:
     klass = access.access_class_taught(request.user, class_id)
     new_passwords = first_passwords_take(request.session, class_id=klass.pk, now=timezone.now())
     learners = selectors.class_learners(class_id=klass.pk)
+    resettable = access.access_learners_resettable(request.user, [learner.pk for learner in learners])
     return render(
         request,
         "accounts/class_sheet.html",
         {
             "klass": klass,
-            "rows": [(learner, new_passwords.get(learner.username, "")) for learner in learners],
+            "rows": [
+                (learner, new_passwords.get(learner.username, ""), learner.pk in resettable)
+                for learner in learners
+            ],
             "new_passwords": bool(new_passwords),
             "sign_in_url": request.build_absolute_uri(reverse("accounts:sign-in")),
         },
@@ -277,7 +315,11 @@ def class_sheet(request: HttpRequest, class_id: int) -> HttpResponse:
 @require_POST
 def learner_password_reset(request: HttpRequest, class_id: int, learner_id: int) -> HttpResponse:
     """A teacher of the class gives one of its learners a new password, shown once on the class sheet."""
-    klass, learner = access.access_class_learner_for_reset(request.user, class_id, learner_id)
+    try:
+        klass, learner = access.access_class_learner_for_reset(request.user, class_id, learner_id)
+    except access.ResetNeedsAnotherTeacher as refusal:
+        messages.error(request, str(refusal))
+        return redirect("accounts:class-sheet", class_id=class_id)
     password = services.learner_password_reset(learner=learner, class_id=klass.pk, actor=request.user)  # type: ignore[arg-type]
     first_passwords_keep(
         request.session, class_id=klass.pk, passwords=[(learner.username, password)], now=timezone.now()
@@ -398,10 +440,15 @@ def joining_code_change(request: HttpRequest, class_id: int) -> HttpResponse:
     actor = request.user
     if action == "new":
         code = services.class_joining_code_new(klass=klass, actor=actor)  # type: ignore[arg-type]
-        messages.success(request, f"New class code {join_code_display(code)}; the old one no longer works.")
+        messages.success(
+            request,
+            gettext("New class code %(code)s; the old one no longer works.")
+            % {"code": join_code_display(code)},
+        )
     elif action in ("open", "close"):
         services.class_joining_set_open(klass=klass, is_open=action == "open", actor=actor)  # type: ignore[arg-type]
         messages.success(
-            request, "Joining with the class code is on." if action == "open" else "Joining is off."
+            request,
+            gettext("Joining with the class code is on.") if action == "open" else gettext("Joining is off."),
         )
     return redirect("coaching:class", class_id=klass.pk)

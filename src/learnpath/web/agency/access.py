@@ -100,17 +100,28 @@ def access_learner_reading(user: Any, learner_id: int) -> LearnerReading:
         raise Http404(NO_LEARNER_HERE)
     if relation != "teacher":
         return LearnerReading(learner_id=learner_id, relation=relation, windows=None, authors=None)
-    shared = [
-        membership
-        for membership in accounts_api.memberships_of_learners(learner_ids=[learner_id])
-        if user.pk in membership.teacher_ids
-    ]
-    courses = curriculum_api.class_course_ids_of(class_ids=[membership.class_id for membership in shared])
-    return LearnerReading(
-        learner_id=learner_id,
-        relation=relation,
-        windows=tuple(
-            (membership.joined_at, frozenset(courses.get(membership.class_id, ()))) for membership in shared
-        ),
-        authors=frozenset({user.pk, *(t for membership in shared for t in membership.teacher_ids)}),
-    )
+    return access_learners_reading_as_teacher(user, [learner_id])[learner_id]
+
+
+def access_learners_reading_as_teacher(user: Any, learner_ids: list[int]) -> dict[int, LearnerReading]:
+    """What teacher ``user`` reads of each of ``learner_ids``, by the rule of :func:`access_learner_reading`:
+    the classes ``user`` teaches that the learner is in (a learner in none gets no window, so nothing).
+    Three queries whatever the number of learners (the teacher's inbox reads a whole school's worth)."""
+    memberships = accounts_api.memberships_of_learners(learner_ids=learner_ids)
+    shared = [membership for membership in memberships if user.pk in membership.teacher_ids]
+    courses = curriculum_api.class_course_ids_of(class_ids=sorted({m.class_id for m in shared}))
+    by_learner: dict[int, list[Any]] = {}
+    for membership in shared:
+        by_learner.setdefault(membership.learner_id, []).append(membership)
+    out = {}
+    for learner_id in learner_ids:
+        mine = by_learner.get(learner_id, [])
+        out[learner_id] = LearnerReading(
+            learner_id=learner_id,
+            relation="teacher",
+            windows=tuple(
+                (membership.joined_at, frozenset(courses.get(membership.class_id, ()))) for membership in mine
+            ),
+            authors=frozenset({user.pk, *(t for membership in mine for t in membership.teacher_ids)}),
+        )
+    return out

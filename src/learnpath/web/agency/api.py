@@ -9,7 +9,7 @@ from typing import Any
 from learnpath.web.agency import access, evidence, selectors, services
 from learnpath.web.agency.access import LearnerReading
 from learnpath.web.agency.evidence import Evidence
-from learnpath.web.agency.selectors import GoalView, Windows, Work
+from learnpath.web.agency.selectors import GoalView, NewWork, Windows, Work
 from learnpath.web.agency.services import AgencyError
 from learnpath.web.learning import api as learning_api
 
@@ -18,6 +18,7 @@ __all__ = [
     "Evidence",
     "GoalView",
     "LearnerReading",
+    "NewWork",
     "ProjectOffer",
     "Windows",
     "Work",
@@ -26,6 +27,7 @@ __all__ = [
     "learner_reading",
     "learner_work",
     "mastered_skills",
+    "new_work_for_teacher",
     "privacy_provider",
     "project_offer_set",
     "project_offers",
@@ -37,6 +39,15 @@ def learner_reading(*, user: Any, learner_id: int) -> LearnerReading:
     """What ``user`` may read of a learner (a teacher: what the learner did in their classes), else
     ``Http404``: the one rule, ``agency.access.access_learner_reading`` (decisions 0075 and 0079)."""
     return access.access_learner_reading(user, learner_id)
+
+
+def new_work_for_teacher(
+    *, teacher: Any, learner_ids: list[int], since: Any, limit: int = 200
+) -> list[NewWork]:
+    """Portfolio pieces and reflections of these learners written since ``since`` that ``teacher`` may read
+    (the work done in their classes, decision 0075), newest first: the teacher's inbox. Five queries."""
+    readings = access.access_learners_reading_as_teacher(teacher, learner_ids)
+    return selectors.new_work(readings=readings, since=since, limit=limit)
 
 
 def mastered_skills(*, learner_id: int) -> set[str]:

@@ -4,6 +4,7 @@ feedback teachers wrote on it."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from learnpath.web.agency.models import (
@@ -14,11 +15,11 @@ from learnpath.web.agency.models import (
     Submission,
     SubmissionKind,
 )
-from learnpath.web.personal_data import PersonalData, plain, plain_rows
+from learnpath.web.personal_data import PersonalData, StoredFile, plain, plain_rows
 
 SUBMISSION_FIELDS = [
     "course_id", "project_id", "topic_id", "format_id", "title", "kind", "text", "link", "file_name",
-    "file_type", "file_size", "file_data", "created_at",
+    "file_type", "file_size", "created_at",
 ]  # fmt: skip
 _OWN_SEEN = "The learner, their teachers, administrators; linked guardians see goals and projects."
 
@@ -61,9 +62,24 @@ PERSONAL_DATA = (
 )
 
 
+def _file_bytes(submission_id: int) -> bytes | None:
+    data = Submission.objects.filter(pk=submission_id).values_list("file_data", flat=True).first()
+    return None if data is None else bytes(data)
+
+
+def _submissions(user_id: int) -> list[dict[str, Any]]:
+    """The learner's portfolio pieces; a file's bytes are a ``StoredFile``, read only when written out."""
+    rows = Submission.objects.filter(learner_id=user_id).defer("file_data").order_by("created_at", "id")
+    out = plain_rows(rows, SUBMISSION_FIELDS)
+    for record in out:
+        has_file = record["kind"] == "file" and record["file_size"] > 0
+        record["file_data"] = StoredFile(partial(_file_bytes, record["id"])) if has_file else None
+    return out
+
+
 def export(*, user_id: int) -> dict[str, Any]:
-    """The learner's goals (with milestones), submissions (files in base64), reflections, choices and
-    feedback."""
+    """The learner's goals (with milestones), submissions (files as ``StoredFile``: base64 in the JSON
+    download), reflections, choices and feedback."""
     return {
         "goals": [
             {
@@ -80,10 +96,7 @@ def export(*, user_id: int) -> dict[str, Any]:
             }
             for goal in Goal.objects.filter(learner_id=user_id).prefetch_related("milestones")
         ],
-        "submissions": plain_rows(
-            Submission.objects.filter(learner_id=user_id).order_by("created_at", "id"),
-            SUBMISSION_FIELDS,
-        ),
+        "submissions": _submissions(user_id),
         "reflections": plain_rows(
             Reflection.objects.filter(learner_id=user_id).order_by("created_at", "id"),
             ["course_id", "went_well", "try_next", "created_at"],

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q
 
@@ -122,3 +123,46 @@ def choices_of(*, learner_id: int) -> dict[int, ProjectChoice]:
 def submission_file(*, submission_id: int) -> Submission | None:
     # A file removed by the school's retention window is missing like one that never was.
     return Submission.objects.filter(pk=submission_id, kind="file", file_data__isnull=False).first()
+
+
+@dataclass(frozen=True)
+class NewWork:
+    """A piece of work for a teacher's inbox: a portfolio piece or a reflection."""
+
+    kind: str  # "submission" or "reflection"
+    id: int
+    learner_id: int
+    course_id: str
+    created_at: datetime
+    title: str  # a portfolio piece's title; a reflection's first words
+
+
+def _preview(text: str, words: int = 12) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+def new_work(*, readings: Mapping[int, Any], since: datetime, limit: int = 200) -> list[NewWork]:
+    """Portfolio pieces and reflections written since ``since`` by the learners of ``readings`` (per
+    learner, an ``access.LearnerReading``) that the reading lets its holder read, newest first, at most
+    ``limit``. Two queries."""
+    learner_ids = [learner_id for learner_id, reading in readings.items() if reading.windows != ()]
+    if not learner_ids:
+        return []
+    found: list[NewWork] = []
+    submissions = Submission.objects.filter(learner_id__in=learner_ids, created_at__gte=since).only(
+        "id", "learner_id", "course_id", "created_at", "title"
+    )
+    found.extend(
+        NewWork("submission", s.pk, s.learner_id, s.course_id, s.created_at, s.title)
+        for s in submissions.order_by("-created_at")[:limit]
+    )
+    reflections = Reflection.objects.filter(learner_id__in=learner_ids, created_at__gte=since).only(
+        "id", "learner_id", "course_id", "created_at", "went_well"
+    )
+    found.extend(
+        NewWork("reflection", r.pk, r.learner_id, r.course_id, r.created_at, _preview(r.went_well))
+        for r in reflections.order_by("-created_at")[:limit]
+    )
+    readable = [i for i in found if readings[i.learner_id].sees_work(i.course_id, i.created_at)]
+    return sorted(readable, key=lambda item: item.created_at, reverse=True)[:limit]

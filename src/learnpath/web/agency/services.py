@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learnpath.web.accounts import api as accounts_api
 from learnpath.web.agency.models import (
@@ -53,7 +54,7 @@ def goal_create(
     """A goal for a learner, set by the learner or by their teacher, with milestones (title, skill id)."""
     title = _text(title, 200)
     if not title:
-        raise AgencyError("Give the goal a title, e.g. “Add fractions by the end of term”.")
+        raise AgencyError(gettext("Give the goal a title, e.g. “Add fractions by the end of term”."))
     goal = Goal.objects.create(
         learner_id=learner_id,
         title=title,
@@ -118,9 +119,11 @@ def _quota_check(learner_id: int, size: int) -> None:
     )
     if used + size > quota:
         raise AgencyError(
-            f"Your portfolio's files already take {_megabytes(used)} of the {_megabytes(quota)} each learner "
-            f"may keep, and this file needs {_megabytes(size)}. Add it as a link instead, or ask your "
-            "teacher to make room."
+            gettext(
+                "Your portfolio's files already take %(used)s of the %(quota)s each learner may keep, and "
+                "this file needs %(size)s. Add it as a link instead, or ask your teacher to make room."
+            )
+            % {"used": _megabytes(used), "quota": _megabytes(quota), "size": _megabytes(size)}
         )
 
 
@@ -141,7 +144,7 @@ def submission_create(
     """Add work to the learner's portfolio: text, an http(s) link, or a checked file."""
     title = _text(title, 200)
     if not title:
-        raise AgencyError("Give your work a title.")
+        raise AgencyError(gettext("Give your work a title."))
     submission = Submission(
         learner_id=learner_id,
         title=title,
@@ -154,15 +157,15 @@ def submission_create(
     if kind == SubmissionKind.TEXT:
         submission.text = _text(text, 20000)
         if not submission.text:
-            raise AgencyError("Write something, or choose a link or a file instead.")
+            raise AgencyError(gettext("Write something, or choose a link or a file instead."))
     elif kind == SubmissionKind.LINK:
         parsed = urlparse(link.strip())
         if parsed.scheme not in ("http", "https") or not parsed.netloc or len(link) > 500:
-            raise AgencyError("A link starts with https:// (or http://) and names a web site.")
+            raise AgencyError(gettext("A link starts with https:// (or http://) and names a web site."))
         submission.link = link.strip()
     elif kind == SubmissionKind.FILE:
         if file is None:
-            raise AgencyError("Choose a file to upload.")
+            raise AgencyError(gettext("Choose a file to upload."))
         _quota_check(learner_id, len(file.data))
         submission.file_name = file.name
         submission.file_type = file.content_type
@@ -170,7 +173,7 @@ def submission_create(
         submission.file_sha256 = hashlib.sha256(file.data).hexdigest()
         submission.file_data = file.data
     else:
-        raise AgencyError("Choose text, a link or a file.")
+        raise AgencyError(gettext("Choose text, a link or a file."))
     submission.save()
     return submission
 
@@ -179,7 +182,7 @@ def submission_create(
 def reflection_create(*, learner_id: int, went_well: str, try_next: str, course_id: str = "") -> Reflection:
     went_well, try_next = _text(went_well, 2000), _text(try_next, 2000)
     if not went_well and not try_next:
-        raise AgencyError("Answer at least one of the two questions.")
+        raise AgencyError(gettext("Answer at least one of the two questions."))
     return Reflection.objects.create(
         learner_id=learner_id, went_well=went_well, try_next=try_next, course_id=course_id
     )
@@ -191,7 +194,7 @@ def project_board_set(
 ) -> ProjectBoard:
     """The teacher's options (topics, formats) for a course project in a class."""
     if not topic_ids or not format_ids:
-        raise AgencyError("Offer at least one topic and one format.")
+        raise AgencyError(gettext("Offer at least one topic and one format."))
     board, _ = ProjectBoard.objects.update_or_create(
         klass_id=class_id,
         course_id=course_id,
@@ -212,7 +215,7 @@ def project_board_set(
 def project_choose(*, learner_id: int, board: ProjectBoard, topic_id: str, format_id: str) -> ProjectChoice:
     """The learner's topic and format for a project: only within the teacher's options."""
     if topic_id not in board.topic_ids or format_id not in board.format_ids:
-        raise AgencyError("Choose one of the topics and one of the formats your teacher offers.")
+        raise AgencyError(gettext("Choose one of the topics and one of the formats your teacher offers."))
     choice, _ = ProjectChoice.objects.update_or_create(
         learner_id=learner_id, board=board, defaults={"topic_id": topic_id, "format_id": format_id}
     )
@@ -247,11 +250,11 @@ def feedback_add(
     work outside the teacher's ``windows`` is refused exactly like work that is not the learner's."""
     body = _text(body, 4000)
     if not body:
-        raise AgencyError("Write the feedback first.")
+        raise AgencyError(gettext("Write the feedback first."))
     if target_type not in FeedbackTarget.values or not _target_exists(
         learner_id, target_type, target_id, windows
     ):
-        raise AgencyError("That piece of work is not this learner's.")
+        raise AgencyError(gettext("That piece of work is not this learner's."))
     feedback = Feedback.objects.create(
         learner_id=learner_id, author=author, target_type=target_type, target_id=target_id, body=body
     )

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from learnpath.web.accounts import api as accounts_api
@@ -116,7 +117,8 @@ def welcome(request: HttpRequest) -> HttpResponse:
             error = str(refused)
         else:
             messages.success(
-                request, "Saved. It is on your Goals page too." if goal is not None else "Saved."
+                request,
+                gettext("Saved. It is on your Goals page too.") if goal is not None else gettext("Saved."),
             )
             return redirect(back or "agency:welcome")
     answers = {"interests": interests, "formats": formats, "daily_goal": daily_goal, "goal": goal_title}
@@ -124,8 +126,8 @@ def welcome(request: HttpRequest) -> HttpResponse:
         "first_time": profile.completed_at is None,
         "interests": learning_api.INTEREST_AREAS,
         "formats": list(learning_api.FORMAT_NAMES.items()),
-        "daily_goals": [(str(n), f"{n} questions") for n in learning_api.DAILY_GOALS]
-        + [(learning_api.NO_DAILY_GOAL, "No daily goal")],
+        "daily_goals": [(str(n), gettext("%(n)d questions") % {"n": n}) for n in learning_api.DAILY_GOALS]
+        + [(learning_api.NO_DAILY_GOAL, gettext("No daily goal"))],
         "answers": answers,
         "error": error,
         "next": back,
@@ -207,7 +209,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         except (services.AgencyError, UploadRejected) as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Added to your portfolio.")
+            messages.success(request, gettext("Added to your portfolio."))
         return redirect("agency:portfolio")
     rows = learning_api.skill_progress_rows(learner_ids=[learner_id], course_id=None)
     mastered_by_course: dict[str, list[Any]] = defaultdict(list)
@@ -280,7 +282,7 @@ def reflections(request: HttpRequest) -> HttpResponse:
         except services.AgencyError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Reflection saved. Your teacher can read it.")
+            messages.success(request, gettext("Reflection saved. Your teacher can read it."))
         return redirect("agency:reflections")
     return render(
         request,
@@ -341,7 +343,7 @@ def projects(request: HttpRequest) -> HttpResponse:
         except services.AgencyError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Choice saved. Submit your project from your portfolio.")
+            messages.success(request, gettext("Choice saved. Submit your project from your portfolio."))
         return redirect("agency:projects")
     interests = learning_api.learner_profile(learner_id=learner_id).interests
     for entry in entries:

@@ -34,6 +34,12 @@ def access_is_teacher(user: Any) -> bool:
     return accounts_api.user_is_teacher(user)
 
 
+def access_teacher(user: Any) -> None:
+    """Pass for a teacher (or an admin), for pages across all their classes (the inbox); else ``Http404``."""
+    if not access_is_teacher(user):
+        raise Http404("The inbox is a teacher's.")
+
+
 def access_is_learner(user: Any) -> bool:
     """Signed-in, active learner (``accounts.api``'s rule)."""
     return accounts_api.user_is_learner(user)

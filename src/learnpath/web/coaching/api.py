@@ -18,9 +18,15 @@ __all__ = [
     "PlanEntry",
     "assignments_for",
     "demo_class_ensure",
+    "inbox_new_count",
     "learner_plan",
     "privacy_provider",
 ]
+
+
+def inbox_new_count(*, teacher: Any, now: datetime) -> int:
+    """How many pieces of work and reflections are new in the teacher's inbox (the menu shows it)."""
+    return selectors.inbox_new_count(teacher=teacher, now=now)
 
 
 def assignments_for(*, learner_id: int, course_id: str) -> list[Assignment]:

@@ -25,7 +25,9 @@ from datetime import datetime, timedelta
 from html import escape
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 ERRORS_IN_A_ROW = 3
 HINT_WINDOW = 6
@@ -134,7 +136,11 @@ class Cockpit:
 
 def _cell(name: str, skill_name: str, cell: SkillCell | None) -> HeatCell:
     if cell is None or cell.answers == 0:
-        return HeatCell("heat-none", "", f"{name} · {skill_name}: not started")
+        return HeatCell(
+            "heat-none",
+            "",
+            gettext("%(name)s · %(skill)s: not started") % {"name": name, "skill": skill_name},
+        )
     percent = round(cell.p_mastered * 100)
     if cell.mastered and not cell.lapsed:
         css = "heat-mastered"
@@ -146,11 +152,26 @@ def _cell(name: str, skill_name: str, cell: SkillCell | None) -> HeatCell:
         css = "heat-mid"
     else:
         css = "heat-high"
-    state = (
-        "mastered" if cell.mastered and not cell.lapsed else ("slipped since mastery" if cell.lapsed else "")
-    )
-    answers = f"{cell.answers} answer{'s' if cell.answers != 1 else ''}"
-    title = f"{name} · {skill_name}: P(mastered) {percent}%, {answers}" + (f", {state}" if state else "")
+    words = {"name": name, "skill": skill_name, "percent": percent, "answers": cell.answers}
+    if cell.mastered and not cell.lapsed:
+        title = ngettext(
+            "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answer, mastered",
+            "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answers, mastered",
+            cell.answers,
+        )
+    elif cell.lapsed:
+        title = ngettext(
+            "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answer, slipped since mastery",
+            "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answers, slipped since mastery",
+            cell.answers,
+        )
+    else:
+        title = ngettext(
+            "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answer",
+            "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answers",
+            cell.answers,
+        )
+    title = title % words
     return HeatCell(css, str(percent), title)
 
 
@@ -158,10 +179,10 @@ def _when(moment: datetime, now: datetime) -> str:
     days = (now - moment).days
     local = timezone.localtime(moment)  # in the reader's time zone (accounts.timezones)
     if days <= 0:
-        return f"today at {local:%H:%M %Z}"
+        return gettext("today at %(time)s") % {"time": f"{local:%H:%M %Z}"}
     if days == 1:
-        return "yesterday"
-    return f"{days} days ago ({local:%d %b})"
+        return gettext("yesterday")
+    return gettext("%(days)d days ago (%(date)s)") % {"days": days, "date": date_format(local, "d M")}
 
 
 def current_skill(recent: Sequence[Activity]) -> str | None:
@@ -236,10 +257,15 @@ def learner_signals(
         signals.append(
             Signal(
                 "errors",
-                "Repeated errors",
-                f"The last {wrong_run} answers were wrong, the latest on {skill_name(skill)} "
-                f"({_when(answers[0].occurred_at, now)}).",
-                f"Sit with {name} for a worked example of {skill_name(skill)}; check its prerequisites.",
+                gettext("Repeated errors"),
+                gettext("The last %(count)d answers were wrong, the latest on %(skill)s (%(when)s).")
+                % {
+                    "count": wrong_run,
+                    "skill": skill_name(skill),
+                    "when": _when(answers[0].occurred_at, now),
+                },
+                gettext("Sit with %(name)s for a worked example of %(skill)s; check its prerequisites.")
+                % {"name": name, "skill": skill_name(skill)},
                 skill,
             )
         )
@@ -250,11 +276,15 @@ def learner_signals(
         signals.append(
             Signal(
                 "hints",
-                "Leaning on hints",
-                f"{len(hints)} hints or worked solutions in the last {len(window)} steps"
-                + (f", on {skill_name(skill)}" if skill else "")
-                + ".",
-                f"Ask {name} to explain the first step aloud; re-teach the idea, not the answer.",
+                gettext("Leaning on hints"),
+                (
+                    gettext("%(hints)d hints or worked solutions in the last %(steps)d steps, on %(skill)s.")
+                    if skill
+                    else gettext("%(hints)d hints or worked solutions in the last %(steps)d steps.")
+                )
+                % {"hints": len(hints), "steps": len(window), "skill": skill_name(skill) if skill else ""},
+                gettext("Ask %(name)s to explain the first step aloud; re-teach the idea, not the answer.")
+                % {"name": name},
                 skill,
             )
         )
@@ -263,12 +293,28 @@ def learner_signals(
         signals.append(
             Signal(
                 "dependence",
-                "Relying on hints",
-                f"Took a hint before the first answer on {use.hinted} of the last {use.questions} questions"
-                + (f", most often on {skill_name(use.skill_id)}" if use.skill_id else "")
-                + ".",
-                f"Ask {name} to try each question first and take a hint only after a first attempt; "
-                "if they cannot start, re-teach the idea with a worked example.",
+                gettext("Relying on hints"),
+                (
+                    gettext(
+                        "Took a hint before the first answer on %(hinted)d of the last %(questions)d "
+                        "questions, most often on %(skill)s."
+                    )
+                    if use.skill_id
+                    else gettext(
+                        "Took a hint before the first answer on %(hinted)d of the last %(questions)d "
+                        "questions."
+                    )
+                )
+                % {
+                    "hinted": use.hinted,
+                    "questions": use.questions,
+                    "skill": skill_name(use.skill_id) if use.skill_id else "",
+                },
+                gettext(
+                    "Ask %(name)s to try each question first and take a hint only after a first attempt; "
+                    "if they cannot start, re-teach the idea with a worked example."
+                )
+                % {"name": name},
                 use.skill_id,
             )
         )
@@ -276,18 +322,19 @@ def learner_signals(
         signals.append(
             Signal(
                 "idle",
-                "Not started",
-                "No practice yet in this course.",
-                f"Help {name} start: sign in together.",
+                gettext("Not started"),
+                gettext("No practice yet in this course."),
+                gettext("Help %(name)s start: sign in together.") % {"name": name},
             )
         )
     elif now - last_active >= timedelta(days=IDLE_DAYS):
         signals.append(
             Signal(
                 "idle",
-                "Idle",
-                f"Last practised {_when(last_active, now)}.",
-                f"Check in with {name}; a short review session gets them going again.",
+                gettext("Idle"),
+                gettext("Last practised %(when)s.") % {"when": _when(last_active, now)},
+                gettext("Check in with %(name)s; a short review session gets them going again.")
+                % {"name": name},
             )
         )
     skill = current_skill(recent)
@@ -299,12 +346,21 @@ def learner_signals(
                 signals.append(
                     Signal(
                         "predicted",
-                        "Likely to miss the next item",
-                        f"Predicted chance of a right answer on {skill_name(skill)}: "
-                        f"{round(p_correct * 100)}% "
-                        f"(P(mastered) {round(cell.p_mastered * 100)}% after {cell.answers} answers).",
-                        f"Give {name} an easier item or a resource on {skill_name(skill)} "
-                        "before the next one.",
+                        gettext("Likely to miss the next item"),
+                        gettext(
+                            "Predicted chance of a right answer on %(skill)s: %(chance)d%% "
+                            "(P(mastered) %(mastered)d%% after %(answers)d answers)."
+                        )
+                        % {
+                            "skill": skill_name(skill),
+                            "chance": round(p_correct * 100),
+                            "mastered": round(cell.p_mastered * 100),
+                            "answers": cell.answers,
+                        },
+                        gettext(
+                            "Give %(name)s an easier item or a resource on %(skill)s before the next one."
+                        )
+                        % {"name": name, "skill": skill_name(skill)},
                         skill,
                     )
                 )
@@ -315,9 +371,14 @@ def learner_signals(
             signals.append(
                 Signal(
                     "behind",
-                    "Behind the pacing guide",
-                    f"{skill_name(target.skill_id)} was due {target.due:%d %b}; P(mastered) is {percent}%.",
-                    f"Plan catch-up time with {name}, or move their date.",
+                    gettext("Behind the pacing guide"),
+                    gettext("%(skill)s was due %(due)s; P(mastered) is %(percent)d%%.")
+                    % {
+                        "skill": skill_name(target.skill_id),
+                        "due": date_format(timezone.localtime(target.due), "d M"),
+                        "percent": percent,
+                    },
+                    gettext("Plan catch-up time with %(name)s, or move their date.") % {"name": name},
                     target.skill_id,
                 )
             )
@@ -397,14 +458,21 @@ def _ready_signal(
         return None
     upcoming = next((skill for skill in skills if not ((c := cells.get(skill[0])) and c.mastered)), None)
     action = (
-        f"Offer {name} {upcoming[1]} next, or a project to apply what they know."
+        gettext("Offer %(name)s %(skill)s next, or a project to apply what they know.")
+        % {"name": name, "skill": upcoming[1]}
         if upcoming
-        else f"{name} has mastered every skill here: offer a project or the next course."
+        else gettext("%(name)s has mastered every skill here: offer a project or the next course.")
+        % {"name": name}
     )
     return Signal(
         "ready",
-        "Ready for a challenge",
-        f"The last 3 answers were right; {len(mastered)} skill{'s' if len(mastered) != 1 else ''} mastered.",
+        gettext("Ready for a challenge"),
+        ngettext(
+            "The last 3 answers were right; %(count)d skill mastered.",
+            "The last 3 answers were right; %(count)d skills mastered.",
+            len(mastered),
+        )
+        % {"count": len(mastered)},
         action,
         upcoming[0] if upcoming else "",
     )

@@ -147,3 +147,15 @@ class EnrolmentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id} → {self.klass_id} ({self.status})"
+
+
+class InboxState(models.Model):
+    """A teacher's inbox: up to when they have seen it, and whether a daily e-mail summary goes to them."""
+
+    teacher = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_until = models.DateTimeField(null=True, blank=True)
+    email_daily = models.BooleanField(default=False)
+    emailed_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"inbox of {self.teacher_id}"

@@ -1,5 +1,5 @@
-"""Personal data in coaching: groups, targets set for one learner, interventions a learner was part of, and
-requests to enrol a learner."""
+"""Personal data in coaching: groups, targets set for one learner, interventions a learner was part of,
+requests to enrol a learner, and a teacher's inbox settings."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from learnpath.web.coaching.models import (
     EnrolmentRequest,
+    InboxState,
     Intervention,
     InterventionLearner,
     LearnerGroup,
@@ -50,6 +51,13 @@ PERSONAL_DATA = (
         seen_by="The teachers of the classes concerned, administrators.",
         kept="As the record of who agreed, until the learner is deleted.",
     ),
+    PersonalData(
+        model="coaching.InboxState",
+        fields=("teacher",),
+        purpose="Which of a teacher's inbox items are new, and whether they get a daily e-mail summary.",
+        seen_by="The teacher, administrators.",
+        kept="Until the teacher is deleted.",
+    ),
 )
 
 
@@ -81,6 +89,14 @@ def export(*, user_id: int) -> dict[str, Any]:
         ],
         "interventions_made": Intervention.objects.filter(created_by_id=user_id).count(),
         "targets_set": PacingTarget.objects.filter(created_by_id=user_id).count(),
+        "inbox": [
+            {
+                "seen_until": plain(i.seen_until),
+                "email_daily": i.email_daily,
+                "emailed_until": plain(i.emailed_until),
+            }
+            for i in InboxState.objects.filter(teacher_id=user_id)
+        ],
     }
 
 
@@ -98,4 +114,5 @@ def erase(*, user_id: int, keep_research: bool) -> dict[str, int]:
             requested_by=None
         ),
         "enrolments_decided": EnrolmentRequest.objects.filter(decided_by_id=user_id).update(decided_by=None),
+        "inbox": InboxState.objects.filter(teacher_id=user_id).delete()[0],
     }

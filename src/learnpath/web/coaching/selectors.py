@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q
 
 from learnpath.engine.policy import Assignment
 from learnpath.web.accounts import api as accounts_api
+from learnpath.web.agency import api as agency_api
 from learnpath.web.coaching import cockpit as cockpit_rules
 from learnpath.web.coaching.models import (
     EnrolmentRequest,
     EnrolmentRequestStatus,
+    InboxState,
     Intervention,
     InterventionLearner,
     JoinCode,
@@ -103,6 +106,52 @@ def _group_members(class_id: int) -> dict[int, set[int]]:
     ).values_list("learnergroup_id", "user_id"):
         members[group_id].add(learner_id)
     return members
+
+
+@dataclass(frozen=True)
+class TargetCompletion:
+    """How far the learners a target applies to have come: how many mastered its skill, and who not yet."""
+
+    target_id: int
+    mastered: int
+    learners: int
+    not_yet: tuple[str, ...]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.mastered / self.learners) if self.learners else 0
+
+
+def target_completion(
+    *, class_id: int, course_id: str, targets: list[PacingTarget]
+) -> dict[int, TargetCompletion]:
+    """Per target of the class and course: of the class's learners it applies to, how many have mastered its
+    skill now (a lapsed skill still counts as mastered: review is due, nothing is taken away). Two queries
+    besides the class list, whatever the number of targets."""
+    learners = accounts_api.class_learners(class_id=class_id)
+    learner_ids = [learner.id for learner in learners]
+    names = {learner.id: str(learner.name) for learner in learners}
+    applies = _targets_by_learner(targets, learner_ids, _group_members(class_id))
+    mastered = {
+        (row.learner_id, row.skill_id)
+        for row in learning_api.skill_progress_rows(learner_ids=learner_ids, course_id=course_id)
+        if row.mastered
+    }
+    by_target: dict[int, list[int]] = defaultdict(list)
+    for learner_id, learner_targets_of in applies.items():
+        for target in learner_targets_of:
+            by_target[target.id].append(learner_id)
+    out = {}
+    for target in targets:
+        ids = sorted(by_target.get(target.pk, []), key=lambda i: names[i].casefold())
+        done = [i for i in ids if (i, target.skill_id) in mastered]
+        out[target.pk] = TargetCompletion(
+            target_id=target.pk,
+            mastered=len(done),
+            learners=len(ids),
+            not_yet=tuple(names[i] for i in ids if (i, target.skill_id) not in mastered),
+        )
+    return out
 
 
 def learner_targets(*, learner_id: int, course_id: str | None = None) -> list[PacingTarget]:
@@ -255,3 +304,178 @@ def learner_interventions(*, class_id: int, learner_id: int) -> list[Interventio
 
 def intervention_learner_rows(*, intervention_id: int) -> list[InterventionLearner]:
     return list(InterventionLearner.objects.filter(intervention_id=intervention_id))
+
+
+# -- the teacher's day: an overview of every class, and an inbox -----------------------------------------
+
+INBOX_DAYS = 14
+"""How far back the inbox reaches: older work is on each learner's page."""
+
+
+@dataclass(frozen=True)
+class ClassFlag:
+    """A learner of one of the teacher's classes who needs help now, in one course of the class."""
+
+    class_id: int
+    class_name: str
+    course_id: str
+    course_title: str
+    flag: cockpit_rules.LearnerFlag
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    """One class on the teacher's overview."""
+
+    klass: accounts_api.ClassInfo
+    learners: int
+    courses: list[tuple[str, str]]  # (id, title)
+    needs_help: list[ClassFlag]
+    targets_overdue: int
+    new_work: int
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """New work in the inbox: who, in which class, what, when, and whether it is new to the teacher."""
+
+    work: agency_api.NewWork
+    learner_name: str
+    class_id: int
+    class_name: str
+    is_new: bool
+
+
+@dataclass(frozen=True)
+class Inbox:
+    items: list[InboxItem]
+    flags: list[ClassFlag]
+    seen_until: datetime | None
+    email_daily: bool
+
+    @property
+    def new(self) -> int:
+        return sum(1 for item in self.items if item.is_new)
+
+
+def inbox_state(*, teacher_id: int) -> InboxState:
+    """The teacher's inbox state (unsaved and empty if they never opened it)."""
+    return InboxState.objects.filter(teacher_id=teacher_id).first() or InboxState(teacher_id=teacher_id)
+
+
+def _classes_with_learners(
+    teacher: Any,
+) -> list[tuple[accounts_api.ClassInfo, list[accounts_api.PersonInfo]]]:
+    classes = accounts_api.classes_taught(user=teacher, own=True)
+    learners = accounts_api.learners_of_classes(class_ids=[klass.id for klass in classes])
+    return [(klass, learners[klass.id]) for klass in classes]
+
+
+def _course_titles(course_ids: set[str]) -> dict[str, str]:
+    titles = {}
+    for course_id in sorted(course_ids):
+        info = curriculum_api.course_info(course_id=course_id)
+        titles[course_id] = info.title if info is not None else course_id
+    return titles
+
+
+def class_flags(
+    *, klass: accounts_api.ClassInfo, course_titles: dict[str, str], now: datetime
+) -> list[ClassFlag]:
+    """Who needs help now in a class, in each of its courses: the cockpit's "needs help" list."""
+    return [
+        ClassFlag(klass.id, klass.name, course_id, course_titles.get(course_id, course_id), flag)
+        for course_id in class_course_ids(class_id=klass.id)
+        for flag in class_cockpit(class_id=klass.id, course_id=course_id, now=now).needs_help
+    ]
+
+
+def _new_work_items(
+    teacher: Any,
+    classes: list[tuple[accounts_api.ClassInfo, list[accounts_api.PersonInfo]]],
+    *,
+    since: datetime,
+    seen_until: datetime | None,
+) -> list[InboxItem]:
+    names: dict[int, str] = {}
+    class_of: dict[int, list[accounts_api.ClassInfo]] = defaultdict(list)
+    for klass, learners in classes:
+        for learner in learners:
+            names[learner.id] = str(learner.name)
+            class_of[learner.id].append(klass)
+    courses = curriculum_api.class_course_ids_of(class_ids=[klass.id for klass, _ in classes])
+    work = agency_api.new_work_for_teacher(teacher=teacher, learner_ids=sorted(names), since=since)
+    items = []
+    for piece in work:
+        # the class it belongs to: the first of the learner's classes (of this teacher) that uses its course
+        own = class_of[piece.learner_id]
+        klass = next((k for k in own if piece.course_id in courses.get(k.id, ())), own[0])
+        is_new = seen_until is None or piece.created_at > seen_until
+        items.append(InboxItem(piece, names[piece.learner_id], klass.id, klass.name, is_new))
+    return items
+
+
+def inbox(*, teacher: Any, now: datetime) -> Inbox:
+    """The teacher's inbox: who needs help now in each class, and the work and reflections of the last
+    ``INBOX_DAYS`` days that the teacher may read, newest first, the ones since they last marked it seen
+    as new."""
+    state = inbox_state(teacher_id=teacher.pk)
+    classes = _classes_with_learners(teacher)
+    titles = _course_titles({c for klass, _ in classes for c in class_course_ids(class_id=klass.id)})
+    return Inbox(
+        items=_new_work_items(
+            teacher, classes, since=now - timedelta(days=INBOX_DAYS), seen_until=state.seen_until
+        ),
+        flags=[
+            flag for klass, _ in classes for flag in class_flags(klass=klass, course_titles=titles, now=now)
+        ],
+        seen_until=state.seen_until,
+        email_daily=state.email_daily,
+    )
+
+
+def inbox_work(*, teacher: Any, since: datetime) -> list[InboxItem]:
+    """The work and reflections written after ``since`` that the teacher may read, newest first."""
+    after = since + timedelta(microseconds=1)
+    return _new_work_items(teacher, _classes_with_learners(teacher), since=after, seen_until=None)
+
+
+def inbox_new_count(*, teacher: Any, now: datetime) -> int:
+    """How many inbox items are new to the teacher (work and reflections since they last marked it seen)."""
+    state = inbox_state(teacher_id=teacher.pk)
+    since = now - timedelta(days=INBOX_DAYS)
+    if state.seen_until is not None:
+        since = max(since, state.seen_until + timedelta(microseconds=1))
+    learner_ids = sorted({p.id for _, learners in _classes_with_learners(teacher) for p in learners})
+    return len(agency_api.new_work_for_teacher(teacher=teacher, learner_ids=learner_ids, since=since))
+
+
+def overview(*, teacher: Any, now: datetime) -> list[ClassSummary]:
+    """Every class the teacher runs, at a glance: learners, courses, who needs help now, overdue targets
+    (not yet mastered by all they apply to) and work new since the teacher last marked the inbox seen."""
+    state = inbox_state(teacher_id=teacher.pk)
+    classes = _classes_with_learners(teacher)
+    course_ids = {klass.id: class_course_ids(class_id=klass.id) for klass, _ in classes}
+    titles = _course_titles({c for ids in course_ids.values() for c in ids})
+    since = now - timedelta(days=INBOX_DAYS)
+    new_by_class: dict[int, int] = defaultdict(int)
+    for item in _new_work_items(teacher, classes, since=since, seen_until=state.seen_until):
+        new_by_class[item.class_id] += item.is_new
+    out = []
+    for klass, learners in classes:
+        overdue = 0
+        for course_id in course_ids[klass.id]:
+            targets = [t for t in pacing_targets(class_id=klass.id, course_id=course_id) if t.due < now]
+            done = target_completion(class_id=klass.id, course_id=course_id, targets=targets)
+            overdue += sum(1 for c in done.values() if c.mastered < c.learners)
+        out.append(
+            ClassSummary(
+                klass=klass,
+                learners=len(learners),
+                courses=[(c, titles[c]) for c in course_ids[klass.id]],
+                needs_help=class_flags(klass=klass, course_titles=titles, now=now),
+                targets_overdue=overdue,
+                new_work=new_by_class[klass.id],
+            )
+        )
+    return out

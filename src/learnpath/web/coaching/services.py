@@ -10,12 +10,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_lazy
 
 from learnpath.web.accounts import api as accounts_api
 from learnpath.web.accounts.api import ClassInfo, PersonInfo
 from learnpath.web.coaching.models import (
     EnrolmentRequest,
     EnrolmentRequestStatus,
+    InboxState,
     Intervention,
     InterventionKind,
     InterventionLearner,
@@ -50,10 +52,12 @@ def class_create(*, teacher: Any, name: str) -> ClassInfo:
     """A new class in the teacher's organisation, taught by them, with a join code."""
     name = " ".join(name.split())[:200]
     if not name:
-        raise CoachingError("Give the class a name, e.g. “7B maths”.")
+        raise CoachingError(gettext("Give the class a name, e.g. “7B maths”."))
     organisation_id = accounts_api.user_organisation_id(teacher)
     if organisation_id is None:
-        raise CoachingError("You are not a member of a school or organisation; an administrator can add you.")
+        raise CoachingError(
+            gettext("You are not a member of a school or organisation; an administrator can add you.")
+        )
     base = slugify(name)[:60] or "class"
     slug, n = base, 1
     while accounts_api.class_slug_taken(organisation_id=organisation_id, slug=slug):
@@ -92,7 +96,9 @@ def join_code_set_active(*, class_id: int, active: bool, actor: Any) -> None:
     )
 
 
-NO_SUCH_CODE = "No class has that code. Check it with your teacher (codes have 8 letters and digits)."
+NO_SUCH_CODE = gettext_lazy(
+    "No class has that code. Check it with your teacher (codes have 8 letters and digits)."
+)
 
 
 @transaction.atomic
@@ -278,7 +284,7 @@ def enrolment_request_decide(*, request: EnrolmentRequest, accept: bool, actor: 
     that ``actor`` may decide it (``access.access_enrolment_request_to_decide``)."""
     locked = EnrolmentRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status != EnrolmentRequestStatus.PENDING:
-        raise CoachingError("That request was answered already.")
+        raise CoachingError(gettext("That request was answered already."))
     locked.status = EnrolmentRequestStatus.ACCEPTED if accept else EnrolmentRequestStatus.DECLINED
     locked.decided_by = actor
     locked.decided_at = now
@@ -324,7 +330,7 @@ def class_restore(*, class_id: int, actor: Any) -> bool:
     return accounts_api.class_restore(class_id=class_id, actor=actor)
 
 
-NO_SUCH_TEACHER = (
+NO_SUCH_TEACHER = gettext_lazy(
     "No teacher of your school has that username. Ask them for the username they sign in with; "
     "only teachers of your school can teach a class with you."
 )
@@ -342,7 +348,9 @@ def class_co_teacher_add(*, klass: ClassInfo, username: str, actor: Any) -> Pers
     ):
         raise CoachingError(NO_SUCH_TEACHER)
     if any(teacher.id == person.id for teacher in accounts_api.class_teachers(class_id=klass.id)):
-        raise CoachingError(f"{person.username} already teaches {klass.name}.")
+        raise CoachingError(
+            gettext("%(name)s already teaches %(class)s.") % {"name": person.username, "class": klass.name}
+        )
     accounts_api.class_teacher_add(class_id=klass.id, teacher_id=person.id, actor=actor)
     return person
 
@@ -353,7 +361,7 @@ def group_create(*, class_id: int, name: str, learner_ids: list[int], actor: Any
     allowed = {learner.id for learner in accounts_api.class_learners(class_id=class_id)}
     members = [i for i in learner_ids if i in allowed]
     if not members:
-        raise CoachingError("Choose at least one learner of this class for the group.")
+        raise CoachingError(gettext("Choose at least one learner of this class for the group."))
     group = LearnerGroup.objects.create(klass_id=class_id, name=" ".join(name.split())[:120] or "Group")
     group.learners.set(members)
     accounts_api.audit_record(
@@ -379,11 +387,11 @@ def pacing_target_create(
 ) -> PacingTarget:
     """A target skill with a due date for the class, one of its groups, or one of its learners."""
     if group_id is not None and not LearnerGroup.objects.filter(pk=group_id, klass_id=class_id).exists():
-        raise CoachingError("That group is not in this class.")
+        raise CoachingError(gettext("That group is not in this class."))
     if learner_id is not None and learner_id not in {
         p.id for p in accounts_api.class_learners(class_id=class_id)
     }:
-        raise CoachingError("That learner is not in this class.")
+        raise CoachingError(gettext("That learner is not in this class."))
     target = PacingTarget.objects.create(
         klass_id=class_id,
         course_id=course_id,
@@ -413,7 +421,7 @@ def pacing_target_create(
 def pacing_shift(*, class_id: int, days: int, actor: Any, target_ids: list[int] | None = None) -> int:
     """Move due dates of the class's targets (all, or the given ones) by ``days``; returns how many."""
     if not -365 <= days <= 365 or days == 0:
-        raise CoachingError("Shift by a number of days between -365 and 365 (not 0).")
+        raise CoachingError(gettext("Shift by a number of days between -365 and 365 (not 0)."))
     targets = PacingTarget.objects.select_for_update().filter(klass_id=class_id)
     if target_ids is not None:
         targets = targets.filter(pk__in=target_ids)
@@ -459,13 +467,15 @@ def intervention_record(
     An ``assignment`` with a due date also puts the skill on each learner's pacing guide.
     """
     if kind not in InterventionKind.values:
-        raise CoachingError(f"Choose one of: {', '.join(InterventionKind.labels)}.")
+        raise CoachingError(
+            gettext("Choose one of: %(kinds)s.") % {"kinds": ", ".join(InterventionKind.labels)}
+        )
     allowed = {learner.id for learner in accounts_api.class_learners(class_id=class_id)}
     learners = sorted({i for i in learner_ids if i in allowed})
     if not learners:
-        raise CoachingError("Choose at least one learner of this class.")
+        raise CoachingError(gettext("Choose at least one learner of this class."))
     if kind == InterventionKind.ASSIGNMENT and (not skill_id or due is None):
-        raise CoachingError("An assignment needs a skill and a due date.")
+        raise CoachingError(gettext("An assignment needs a skill and a due date."))
     intervention = Intervention.objects.create(
         klass_id=class_id,
         kind=kind,
@@ -575,3 +585,22 @@ def demo_class_ensure(*, teacher: Any, now: datetime, course_id: str = DEMO_COUR
             klass_id=klass.id, course_id=course_id, skill_id=skill, due=now + timedelta(days=offset)
         )
     accounts_api.audit_record(actor=None, action="demo.class_ensure", target_type="class", target_id=klass.id)
+
+
+# -- the teacher's inbox ---------------------------------------------------------------------------------
+
+
+def inbox_seen(*, teacher: Any, now: datetime) -> None:
+    """Mark everything in the teacher's inbox up to ``now`` as seen (what comes later is new)."""
+    InboxState.objects.update_or_create(teacher_id=teacher.pk, defaults={"seen_until": now})
+
+
+@transaction.atomic
+def inbox_email_set(*, teacher: Any, daily: bool, now: datetime) -> None:
+    """Switch the teacher's daily e-mail summary of new inbox items on or off; switched on, the first
+    summary covers what arrives from ``now``."""
+    state, _ = InboxState.objects.select_for_update().get_or_create(teacher_id=teacher.pk)
+    if daily and not state.email_daily:
+        state.emailed_until = now
+    state.email_daily = daily
+    state.save()

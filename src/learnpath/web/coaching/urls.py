@@ -7,6 +7,7 @@ app_name = "coaching"
 urlpatterns = [
     path("classes/", views.classes_home, name="classes"),
     path("classes/join/", views.class_join, name="join"),
+    path("classes/inbox/", views.inbox, name="inbox"),
     path("classes/requests/", views.enrolment_requests, name="requests"),
     path("classes/requests/<int:request_id>/", views.enrolment_request_decide, name="request-decide"),
     path("classes/<int:class_id>/", views.class_detail, name="class"),

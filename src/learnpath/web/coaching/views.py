@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from learnpath.web import throttle
@@ -54,6 +56,44 @@ def _course_choice(request: HttpRequest, class_id: int) -> tuple[list[str], str 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The teacher's inbox across their classes: who needs help now, and new work and reflections.
+    POST ``action=seen`` marks it all seen; ``action=email`` with ``daily`` switches the daily e-mail."""
+    access.access_teacher(request.user)
+    now = timezone.now()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "seen":
+            services.inbox_seen(teacher=request.user, now=now)
+            messages.success(request, gettext("Everything here is marked as seen."))
+        elif action == "email":
+            daily = request.POST.get("daily") == "on"
+            services.inbox_email_set(teacher=request.user, daily=daily, now=now)
+            if daily and not accounts_api.mail_address(user_id=request.user.pk):
+                messages.warning(
+                    request,
+                    gettext(
+                        "The daily e-mail is on, but your account has no e-mail address: "
+                        "ask an administrator."
+                    ),
+                )
+            else:
+                messages.success(
+                    request,
+                    gettext("Daily e-mail switched on.") if daily else gettext("Daily e-mail switched off."),
+                )
+        else:
+            messages.error(request, gettext("Choose what to do: mark as seen, or switch the daily e-mail."))
+        return redirect("coaching:inbox")
+    return render(
+        request,
+        "coaching/inbox.html",
+        {"inbox": selectors.inbox(teacher=request.user, now=now), "days": selectors.INBOX_DAYS},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def classes_home(request: HttpRequest) -> HttpResponse:
     """Teachers: their classes and a form for a new one. Learners: their classes and the join form."""
     user = request.user
@@ -64,13 +104,21 @@ def classes_home(request: HttpRequest) -> HttpResponse:
             except services.CoachingError as error:
                 messages.error(request, str(error))
                 return redirect("coaching:classes")
-            messages.success(request, f"Class “{klass.name}” created. Enrol learners or share the join code.")
+            messages.success(
+                request,
+                gettext("Class “%(name)s” created. Enrol learners or share the join code.")
+                % {"name": klass.name},
+            )
             return redirect("coaching:class", class_id=klass.id)
+        summaries = selectors.overview(teacher=user, now=timezone.now())
+        own = {summary.klass.id for summary in summaries}
         return render(
             request,
             "coaching/classes.html",
             {
-                "classes": accounts_api.classes_taught(user=user),
+                "summaries": summaries,
+                # A platform admin runs every class; the overview is only of the ones they teach.
+                "others": [k for k in accounts_api.classes_taught(user=user) if k.id not in own],
                 "archived": accounts_api.classes_archived(user=user),
                 "to_decide": access.access_enrolment_requests_to_decide(user).count(),
             },
@@ -99,7 +147,7 @@ def class_join(request: HttpRequest) -> HttpResponse:
         throttle.failed(throttle.JOIN_CODE_PER_USER, who)
         messages.error(request, str(error))
     else:
-        messages.success(request, f"You joined {klass.name}.")
+        messages.success(request, gettext("You joined %(name)s.") % {"name": klass.name})
     return redirect("coaching:classes")
 
 
@@ -134,10 +182,10 @@ def class_course_attach(request: HttpRequest, class_id: int) -> HttpResponse:
     access.access_class_teacher(request.user, class_id)
     course_id = request.POST.get("course", "")
     if course_id not in {course.id for course in curriculum_api.courses_visible(user=request.user)}:
-        messages.error(request, "Choose one of the courses in the list.")
+        messages.error(request, gettext("Choose one of the courses in the list."))
     else:
         services.class_course_attach(class_id=class_id, course_id=course_id, actor=request.user)
-        messages.success(request, "Course attached.")
+        messages.success(request, gettext("Course attached."))
     return redirect("coaching:class", class_id=class_id)
 
 
@@ -148,10 +196,13 @@ def join_code_change(request: HttpRequest, class_id: int) -> HttpResponse:
     action = request.POST.get("action")
     if action == "reset":
         services.join_code_reset(class_id=class_id, actor=request.user)
-        messages.success(request, "New join code made; the old one no longer works.")
+        messages.success(request, gettext("New join code made; the old one no longer works."))
     elif action in ("on", "off"):
         services.join_code_set_active(class_id=class_id, active=action == "on", actor=request.user)
-        messages.success(request, f"Join code switched {action}.")
+        messages.success(
+            request,
+            gettext("Join code switched on.") if action == "on" else gettext("Join code switched off."),
+        )
     return redirect("coaching:class", class_id=class_id)
 
 
@@ -309,7 +360,7 @@ def learner_feedback(request: HttpRequest, class_id: int, learner_id: int) -> Ht
     except agency_api.AgencyError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Feedback sent to {learner.name}.")
+        messages.success(request, gettext("Feedback sent to %(name)s.") % {"name": learner.name})
     course = request.POST.get("course", "")
     url = reverse("coaching:learner", kwargs={"class_id": class_id, "learner_id": learner_id})
     return redirect(url + (f"?{urlencode({'course': course})}" if course else ""))
@@ -327,9 +378,9 @@ def learner_override(request: HttpRequest, class_id: int, learner_id: int) -> Ht
     attached = course_id in selectors.class_course_ids(class_id=class_id)
     names = dict(selectors.course_skills(course_id=course_id)) if attached else {}
     if not attached:
-        messages.error(request, "Choose one of the class's courses on the learner's page.")
+        messages.error(request, gettext("Choose one of the class's courses on the learner's page."))
     elif skill_id not in names:
-        messages.error(request, "Choose a skill of the course.")
+        messages.error(request, gettext("Choose a skill of the course."))
     else:
         try:
             learning_api.mastery_override(
@@ -344,12 +395,12 @@ def learner_override(request: HttpRequest, class_id: int, learner_id: int) -> Ht
         except learning_api.LearningError as error:
             messages.error(request, error.detail)
         else:
-            done = (
-                "marked mastered"
+            words = (
+                gettext("%(skill)s marked mastered for %(name)s; they see your reason.")
                 if request.POST.get("direction") == "mastered"
-                else "marked for another look"
+                else gettext("%(skill)s marked for another look for %(name)s; they see your reason.")
             )
-            messages.success(request, f"{names[skill_id]} {done} for {learner.name}; they see your reason.")
+            messages.success(request, words % {"skill": names[skill_id], "name": learner.name})
     url = reverse("coaching:learner", kwargs={"class_id": class_id, "learner_id": learner_id})
     return redirect(url + (f"?{urlencode({'course': course_id})}" if attached else ""))
 
@@ -366,7 +417,7 @@ def pacing(request: HttpRequest, class_id: int) -> HttpResponse:
         scope = request.POST.get("scope", "class")
         names = dict(selectors.course_skills(course_id=course_id))
         if skill_id not in names or due is None:
-            messages.error(request, "Choose a skill of the course and a due date.")
+            messages.error(request, gettext("Choose a skill of the course and a due date."))
         else:
             try:
                 services.pacing_target_create(
@@ -383,17 +434,21 @@ def pacing(request: HttpRequest, class_id: int) -> HttpResponse:
             except services.CoachingError as error:
                 messages.error(request, str(error))
             else:
-                messages.success(request, f"{names[skill_id]} is due {due:%d %b %Y}.")
+                messages.success(
+                    request,
+                    gettext("%(skill)s is due %(due)s.")
+                    % {"skill": names[skill_id], "due": date_format(due, "d M Y")},
+                )
         return redirect(f"{request.path}?{urlencode({'course': course_id})}")
     context: dict[str, object] = {"klass": klass, "courses": courses, "course_id": course_id}
     if course_id is not None:
         names = dict(selectors.course_skills(course_id=course_id))
+        targets = selectors.pacing_targets(class_id=class_id, course_id=course_id)
+        completion = selectors.target_completion(class_id=class_id, course_id=course_id, targets=targets)
         context.update(
             skills=list(names.items()),
-            targets=[
-                (t, names.get(t.skill_id, t.skill_id))
-                for t in selectors.pacing_targets(class_id=class_id, course_id=course_id)
-            ],
+            targets=[(t, names.get(t.skill_id, t.skill_id), completion[t.pk]) for t in targets],
+            now=timezone.now(),
             groups=selectors.groups(class_id=class_id),
             learners=accounts_api.class_learners(class_id=class_id),
         )
@@ -411,10 +466,19 @@ def pacing_shift(request: HttpRequest, class_id: int) -> HttpResponse:
         moved = services.pacing_shift(class_id=class_id, days=days, actor=request.user, target_ids=ids)
     except (ValueError, services.CoachingError) as error:
         messages.error(
-            request, str(error) if isinstance(error, services.CoachingError) else "Give a whole number."
+            request,
+            str(error) if isinstance(error, services.CoachingError) else gettext("Give a whole number."),
         )
     else:
-        messages.success(request, f"Moved {moved} due date{'s' if moved != 1 else ''} by {days} days.")
+        messages.success(
+            request,
+            ngettext(
+                "Moved %(moved)d due date by %(days)d days.",
+                "Moved %(moved)d due dates by %(days)d days.",
+                moved,
+            )
+            % {"moved": moved, "days": days},
+        )
     course = request.POST.get("course", "")
     url = reverse("coaching:pacing", kwargs={"class_id": class_id})
     return redirect(url + (f"?{urlencode({'course': course})}" if course else ""))
@@ -442,7 +506,7 @@ def group_create(request: HttpRequest, class_id: int) -> HttpResponse:
     except services.CoachingError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Group “{group.name}” created.")
+        messages.success(request, gettext("Group “%(name)s” created.") % {"name": group.name})
     return redirect("coaching:class", class_id=class_id)
 
 
@@ -456,7 +520,7 @@ def interventions(request: HttpRequest, class_id: int) -> HttpResponse:
         names = dict(selectors.course_skills(course_id=course_id))
         skill_id = request.POST.get("skill", "")
         if skill_id and skill_id not in names:
-            messages.error(request, "Choose a skill of the course.")
+            messages.error(request, gettext("Choose a skill of the course."))
         else:
             try:
                 services.intervention_record(
@@ -474,7 +538,7 @@ def interventions(request: HttpRequest, class_id: int) -> HttpResponse:
                 messages.error(request, str(error))
             else:
                 messages.success(
-                    request, "Intervention recorded. Its outcome shows here as learners practise."
+                    request, gettext("Intervention recorded. Its outcome shows here as learners practise.")
                 )
         return redirect(f"{request.path}?{urlencode({'course': course_id})}")
     context: dict[str, object] = {"klass": klass, "courses": courses, "course_id": course_id}
@@ -495,7 +559,9 @@ def _confirmed(request: HttpRequest) -> bool:
     """Whether the confirming box of a form that takes something away was ticked."""
     if request.POST.get("confirm") == "yes":
         return True
-    messages.error(request, "Tick the box to confirm, then press the button again. Nothing was changed.")
+    messages.error(
+        request, gettext("Tick the box to confirm, then press the button again. Nothing was changed.")
+    )
     return False
 
 
@@ -507,7 +573,11 @@ def learner_remove(request: HttpRequest, class_id: int, learner_id: int) -> Http
     if not _confirmed(request):
         return redirect("coaching:learner", class_id=class_id, learner_id=learner_id)
     services.class_learner_remove(class_id=class_id, learner_id=learner_id, actor=request.user)
-    messages.success(request, f"{learner.name} was removed from {klass.name}. Their own work stays theirs.")
+    messages.success(
+        request,
+        gettext("%(name)s was removed from %(class)s. Their own work stays theirs.")
+        % {"name": learner.name, "class": klass.name},
+    )
     return redirect("coaching:class", class_id=class_id)
 
 
@@ -519,7 +589,11 @@ def class_archive(request: HttpRequest, class_id: int) -> HttpResponse:
     if not _confirmed(request):
         return redirect("coaching:class", class_id=class_id)
     services.class_archive(class_id=class_id, actor=request.user)
-    messages.success(request, f"“{klass.name}” is archived. Restore it from the list below at any time.")
+    messages.success(
+        request,
+        gettext("“%(class)s” is archived. Restore it from the list below at any time.")
+        % {"class": klass.name},
+    )
     return redirect("coaching:classes")
 
 
@@ -529,7 +603,11 @@ def class_restore(request: HttpRequest, class_id: int) -> HttpResponse:
     """Bring an archived class back as it was (its join code stays off until you switch it on)."""
     klass = access.access_class_teacher_archived_too(request.user, class_id)
     if services.class_restore(class_id=class_id, actor=request.user):
-        messages.success(request, f"“{klass.name}” is back. Its join code is off until you switch it on.")
+        messages.success(
+            request,
+            gettext("“%(class)s” is back. Its join code is off until you switch it on.")
+            % {"class": klass.name},
+        )
     return redirect("coaching:class", class_id=class_id)
 
 
@@ -545,7 +623,11 @@ def teacher_add(request: HttpRequest, class_id: int) -> HttpResponse:
     except services.CoachingError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{person.username} now teaches {klass.name} with you.")
+        messages.success(
+            request,
+            gettext("%(name)s now teaches %(class)s with you.")
+            % {"name": person.username, "class": klass.name},
+        )
     return redirect("coaching:class", class_id=class_id)
 
 
@@ -575,7 +657,7 @@ def enrolment_request_decide(request: HttpRequest, request_id: int) -> HttpRespo
     enrolment = access.access_enrolment_request_to_decide(request.user, request_id)
     action = request.POST.get("action", "")
     if action not in ("accept", "decline"):
-        messages.error(request, "Choose Accept or Decline.")
+        messages.error(request, gettext("Choose Accept or Decline."))
         return redirect("coaching:requests")
     try:
         services.enrolment_request_decide(
@@ -587,9 +669,12 @@ def enrolment_request_decide(request: HttpRequest, request_id: int) -> HttpRespo
         learner = str(enrolment.learner)
         messages.success(
             request,
-            f"{learner} joined {enrolment.klass.name}."
-            if action == "accept"
-            else f"Declined: {learner} does not join {enrolment.klass.name}.",
+            (
+                gettext("%(name)s joined %(class)s.")
+                if action == "accept"
+                else gettext("Declined: %(name)s does not join %(class)s.")
+            )
+            % {"name": learner, "class": enrolment.klass.name},
         )
     return redirect("coaching:requests")
 
@@ -646,7 +731,9 @@ def class_projects(request: HttpRequest, class_id: int) -> HttpResponse:
         except agency_api.AgencyError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"Learners can now choose for “{project.title}”.")
+            messages.success(
+                request, gettext("Learners can now choose for “%(title)s”.") % {"title": project.title}
+            )
         return redirect(reverse("coaching:class-projects", kwargs={"class_id": class_id}))
     offers = {(o.course_id, o.project_id): o for o in agency_api.project_offers(class_id=class_id)}
     return render(

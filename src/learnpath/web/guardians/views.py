@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from learnpath.web import throttle
@@ -32,7 +33,7 @@ def sharing(request: HttpRequest) -> HttpResponse:
             if accounts_api.guardian_link_withdraw(
                 guardian_id=int(request.POST["guardian"]), learner=request.user, actor=request.user
             ):
-                messages.success(request, "That guardian can no longer see your data.")
+                messages.success(request, gettext("That guardian can no longer see your data."))
             return redirect("guardians:sharing")
     learner_id = request.user.pk
     return render(
@@ -76,7 +77,7 @@ def guardian_home(request: HttpRequest) -> HttpResponse:
             throttle.failed(throttle.GUARDIAN_CODE_PER_USER, who)
             messages.error(request, str(error))
             return redirect("guardians:home")
-        messages.success(request, "Linked. You can now follow their progress.")
+        messages.success(request, gettext("Linked. You can now follow their progress."))
         return redirect("guardians:learner", learner_id=learner_id)
     return render(
         request,

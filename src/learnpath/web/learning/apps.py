@@ -16,3 +16,10 @@ class LearningConfig(AppConfig):
         from learnpath.web.learning.class_landing import class_first_course_home
 
         accounts_api.class_landing_set(class_first_course_home)
+
+        # The engine's reasons and messages in the language of each request (engine/wording.py).
+        from django.utils.translation import gettext, ngettext
+
+        from learnpath.engine import wording
+
+        wording.install(gettext, ngettext)

@@ -12,7 +12,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, gettext_noop
+
 from learnpath.content.model import MODALITIES
+from learnpath.engine.wording import and_list
 
 
 @dataclass(frozen=True)
@@ -32,42 +35,42 @@ class InterestArea:
 
 
 INTEREST_AREAS: tuple[InterestArea, ...] = (
-    InterestArea("food", "Food and cooking", "food and cooking", (
+    InterestArea("food", gettext_noop("Food and cooking"), "food and cooking", (
         "food", "cooking", "cook", "recipe", "recipes", "baking", "bake", "cake", "cakes", "kitchen", "meal",
         "meals", "pizza", "restaurant", "bread",
     )),
-    InterestArea("sport", "Sport", "sport", (
+    InterestArea("sport", gettext_noop("Sport"), "sport", (
         "sport", "sports", "football", "soccer", "basketball", "tennis", "running", "race", "swimming",
         "athletics", "cricket", "league", "olympics", "cycling",
     )),
-    InterestArea("nature", "Nature and animals", "nature and animals", (
+    InterestArea("nature", gettext_noop("Nature and animals"), "nature and animals", (
         "nature", "animal", "animals", "plant", "plants", "garden", "gardening", "wildlife", "forest",
         "ocean", "farm", "pet", "pets", "bird", "birds", "tree", "trees", "environment", "weather",
     )),
-    InterestArea("space", "Space and science", "space and science", (
+    InterestArea("space", gettext_noop("Space and science"), "space and science", (
         "space", "planet", "planets", "star", "stars", "rocket", "rockets", "science", "experiment",
         "experiments", "astronomy", "moon", "physics", "chemistry",
     )),
-    InterestArea("music", "Music", "music", (
+    InterestArea("music", gettext_noop("Music"), "music", (
         "music", "song", "songs", "band", "concert", "rhythm", "instrument", "instruments", "piano",
         "guitar", "drums",
     )),
-    InterestArea("art", "Art and design", "art and design", (
+    InterestArea("art", gettext_noop("Art and design"), "art and design", (
         "art", "drawing", "painting", "design", "colour", "color", "craft", "crafts", "photography",
         "architecture", "sculpture",
     )),
-    InterestArea("games", "Games", "games", (
+    InterestArea("games", gettext_noop("Games"), "games", (
         "game", "games", "puzzle", "puzzles", "board game", "video game", "chess", "cards", "dice",
     )),
-    InterestArea("money", "Money and business", "money and business", (
+    InterestArea("money", gettext_noop("Money and business"), "money and business", (
         "money", "shop", "shopping", "business", "budget", "price", "prices", "market", "savings", "bank",
         "profit", "pocket money",
     )),
-    InterestArea("travel", "Travel and places", "travel and places", (
+    InterestArea("travel", gettext_noop("Travel and places"), "travel and places", (
         "travel", "trip", "journey", "map", "maps", "city", "cities", "country", "countries", "holiday",
         "places", "train", "trains", "transport",
     )),
-    InterestArea("technology", "Technology", "technology", (
+    InterestArea("technology", gettext_noop("Technology"), "technology", (
         "technology", "computer", "computers", "coding", "robot", "robots", "app", "apps", "phone",
         "internet", "programming",
     )),
@@ -75,12 +78,13 @@ INTEREST_AREAS: tuple[InterestArea, ...] = (
 INTERESTS_BY_ID = {area.id: area for area in INTEREST_AREAS}
 
 FORMAT_NAMES: dict[str, str] = {
-    "text": "Reading",
-    "video": "Videos",
-    "interactive": "Interactive",
-    "project": "Projects",
+    "text": gettext_noop("Reading"),
+    "video": gettext_noop("Videos"),
+    "interactive": gettext_noop("Interactive"),
+    "project": gettext_noop("Projects"),
 }
-"""The content modalities (``content.model.MODALITIES``) by the names learners read."""
+"""The content modalities (``content.model.MODALITIES``) by the names learners read (English here, marked
+for the catalogue; pages translate them where they show them)."""
 
 DAILY_GOALS: tuple[int, ...] = (5, 10, 20)
 """The daily goals a learner may choose, in questions a day (or none)."""
@@ -130,7 +134,6 @@ def interests_matching(text: str, interest_ids: Sequence[str]) -> list[InterestA
 
 def formats_sentence(formats: Sequence[str]) -> str:
     """The formats' names joined for a sentence: "Videos and interactive"."""
-    names = [FORMAT_NAMES[f] if not n else FORMAT_NAMES[f].lower() for n, f in enumerate(formats)]
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    shown = [gettext(FORMAT_NAMES[f]) for f in formats]
+    names = [name if not n else name.lower() for n, name in enumerate(shown)]
+    return and_list(names)

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from learnpath.content.model import Item, Resource
 from learnpath.content.templates import instantiate
@@ -30,11 +32,11 @@ from learnpath.web.learning.preferences import DEFAULT_DAILY_GOAL
 from learnpath.web.learning.store import LearnerState
 
 STATE_LABELS = {
-    "mastered": ("Mastered", "✓"),
-    "review_due": ("Time to review", "↻"),
-    "in_progress": ("Learning", "◐"),
-    "ready": ("Ready", "★"),
-    "not_yet": ("Not yet", "○"),
+    "mastered": (gettext_lazy("Mastered"), "✓"),
+    "review_due": (gettext_lazy("Time to review"), "↻"),
+    "in_progress": (gettext_lazy("Learning"), "◐"),
+    "ready": (gettext_lazy("Ready"), "★"),
+    "not_yet": (gettext_lazy("Not yet"), "○"),
 }
 
 
@@ -90,19 +92,20 @@ class MapSkill:
 
 def teacher_note_words(note: learner_loop.TeacherNote) -> str:
     """ "Your teacher marked it mastered on 07 Dec: “...”" (or asked for another look)."""
-    what = (
-        "marked it mastered"
-        if note.direction is learner_loop.OverrideDirection.MASTERED
-        else "asked you to take another look at it"
-    )
-    return f"Your teacher {what} on {note.at:%d %b}: “{note.reason}”"
+    when = date_format(timezone.localtime(note.at), "d M")
+    if note.direction is learner_loop.OverrideDirection.MASTERED:
+        words = gettext("Your teacher marked it mastered on %(when)s: “%(reason)s”")
+    else:
+        words = gettext("Your teacher asked you to take another look at it on %(when)s: “%(reason)s”")
+    return words % {"when": when, "reason": note.reason}
 
 
 def map_skills(state: LearnerState, model: CourseModel, *, now: datetime) -> list[MapSkill]:
     """The skill map as the pages and the API show it, in prerequisite order."""
     out = []
     for skill_id, status in map_states(state, model, now=now).items():
-        label, icon = STATE_LABELS[str(status.state)]
+        lazy_label, icon = STATE_LABELS[str(status.state)]
+        label = str(lazy_label)  # in the language of this request
         entry = state.state.skills.get(skill_id)
         note = state.state.teacher_notes.get(skill_id)
         out.append(
@@ -149,25 +152,30 @@ def to_master_words(needed: AnswersNeeded | None) -> str:
     if needed is None:
         return ""
     if needed.exact:
-        if needed.at_least == 1:
-            return "1 more right answer to master it"
-        return f"{needed.at_least} more right answers in a row to master it"
-    return f"{needed.at_least} to {needed.at_most} more right answers in a row to master it"
+        return ngettext(
+            "%(count)d more right answer to master it",
+            "%(count)d more right answers in a row to master it",
+            needed.at_least,
+        ) % {"count": needed.at_least}
+    return gettext("%(least)d to %(most)d more right answers in a row to master it") % {
+        "least": needed.at_least,
+        "most": needed.at_most,
+    }
 
 
 def next_review_words(state: str, due: datetime | None, now: datetime) -> str:
     """ "Review due today", "Next review tomorrow", "Next review in 3 days" (calendar days in the reader's
     time zone, accounts.timezones)."""
     if state == "review_due":
-        return "Review due today"
+        return gettext("Review due today")
     if state != "mastered" or due is None:
         return ""
     days = (timezone.localtime(due).date() - timezone.localtime(now).date()).days
     if days <= 0:
-        return "Review due soon"  # due, but beyond today's review limit: it comes on a following day
+        return gettext("Review due soon")  # due, but beyond today's review limit: a following day
     if days == 1:
-        return "Next review tomorrow"
-    return f"Next review in {days} days"
+        return gettext("Next review tomorrow")
+    return gettext("Next review in %(days)d days") % {"days": days}
 
 
 def map_progress(state: LearnerState, model: CourseModel, *, now: datetime) -> dict[str, MapProgress]:
@@ -178,11 +186,11 @@ def map_progress(state: LearnerState, model: CourseModel, *, now: datetime) -> d
         percent = mastery_percent(entry.p_mastered) if entry else 0
         answered = entry is not None and entry.evidence.answers > 0
         if entry is not None and entry.is_mastered:
-            sure = f"learnpath is {percent} % sure you know it"
+            sure = gettext("learnpath is %(percent)d %% sure you know it") % {"percent": percent}
         elif answered:
-            sure = f"learnpath is {percent} % sure you know it so far"
+            sure = gettext("learnpath is %(percent)d %% sure you know it so far") % {"percent": percent}
         else:
-            sure = "No answers yet"
+            sure = gettext("No answers yet")
         needed = answers_to_master(entry or SkillProgress(skill_id=skill_id), model.loop.rule)
         if status.state is MasteryState.NOT_YET and not answered:
             needed = None  # locked and never answered: its reason says what to master first

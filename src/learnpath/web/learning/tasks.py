@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from learnpath.web.learning.fitting import refit_all, report_line
+from learnpath.web.schedules import schedule_ensure
 
 REFIT_SCHEDULE = "learnpath: refit learner models"
 
@@ -17,16 +18,4 @@ def refit_courses() -> str:
 
 def refit_schedule_ensure(*, every_minutes: int) -> None:
     """Create or update the worker's schedule that runs ``refit_courses`` every ``every_minutes``."""
-    from django.utils import timezone
-    from django_q.models import Schedule
-
-    Schedule.objects.update_or_create(
-        name=REFIT_SCHEDULE,
-        defaults={
-            "func": f"{__name__}.refit_courses",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": every_minutes,
-            "repeats": -1,
-            "next_run": timezone.now(),
-        },
-    )
+    schedule_ensure(name=REFIT_SCHEDULE, func=f"{__name__}.refit_courses", every_minutes=every_minutes)

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from learnpath.content.model import Item, Step
@@ -29,7 +30,11 @@ from learnpath.web.learning.models import Event, EventKind
 from learnpath.web.learning.preferences import formats_sentence
 from learnpath.web.learning.store import LearnerState, state_load
 
-CONFIDENCE = (("low", "Not sure"), ("medium", "Fairly sure"), ("high", "Very sure"))
+CONFIDENCE = (
+    ("low", gettext_lazy("Not sure")),
+    ("medium", gettext_lazy("Fairly sure")),
+    ("high", gettext_lazy("Very sure")),
+)
 
 
 def _key() -> str:

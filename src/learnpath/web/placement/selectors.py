@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
+
 from learnpath.engine.placement import PlacementResult
 from learnpath.engine.skill_graph import SkillGraph
 from learnpath.web.accounts import api as accounts_api
@@ -76,14 +78,23 @@ class Summary:
     @property
     def headline(self) -> str:
         known = len(self.known)
-        first = (
-            f"You already know {known} skill{'s' if known != 1 else ''}"
-            if known
-            else "Placement found nothing you already know well, so you start at the beginning"
-        )
-        if self.start_skill_name:
-            return f"{first}; we'll start you at {self.start_skill_name}."
-        return f"{first}."
+        start = self.start_skill_name
+        if not known:
+            if start:
+                return gettext(
+                    "Placement found nothing you already know well, so you start at the beginning; "
+                    "we'll start you at %(start)s."
+                ) % {"start": start}
+            return gettext("Placement found nothing you already know well, so you start at the beginning.")
+        if start:
+            return ngettext(
+                "You already know %(known)d skill; we'll start you at %(start)s.",
+                "You already know %(known)d skills; we'll start you at %(start)s.",
+                known,
+            ) % {"known": known, "start": start}
+        return ngettext("You already know %(known)d skill.", "You already know %(known)d skills.", known) % {
+            "known": known
+        }
 
 
 def start_skill(graph: SkillGraph, result: PlacementResult) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_noop
 
 
 class OrganisationPolicy(models.Model):
@@ -67,9 +68,10 @@ class OrganisationPolicy(models.Model):
 
 
 class Purpose(models.TextChoices):
-    RESEARCH = "research", "Research use of anonymised logs"
-    GUARDIAN_SHARING = "guardian_sharing", "Sharing progress with guardians"
-    EMAIL = "email", "E-mail from learnpath"
+    # Labels marked for the catalogue, translated where shown (a translated label would be a migration).
+    RESEARCH = "research", gettext_noop("Research use of anonymised logs")
+    GUARDIAN_SHARING = "guardian_sharing", gettext_noop("Sharing progress with guardians")
+    EMAIL = "email", gettext_noop("E-mail from learnpath")
 
 
 class ConsentRecord(models.Model):

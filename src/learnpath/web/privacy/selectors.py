@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from learnpath.web.accounts import api as accounts_api
 from learnpath.web.privacy.models import ConsentRecord, DeletionRequest, OrganisationPolicy, Purpose
@@ -60,7 +61,7 @@ def consent_states(*, learner_id: int) -> list[ConsentState]:
         states.append(
             ConsentState(
                 purpose=purpose.value,
-                label=str(purpose.label),
+                label=gettext(str(purpose.label)),  # in the reader's language (models.Purpose marks them)
                 granted=granted,
                 recorded_at=record.recorded_at if record else None,
                 explanation=EXPLANATIONS[purpose],
@@ -107,14 +108,14 @@ class Section:
 
 
 APP_TITLES = {
-    "accounts": "Account, classes and guardians",
-    "curriculum": "Courses",
-    "learning": "Practice and progress",
-    "agency": "Goals, projects and reflections",
-    "coaching": "Classes' plans and groups",
-    "placement": "Placement",
-    "guardians": "Guardian codes",
-    "privacy": "Consent",
+    "accounts": gettext_lazy("Account, classes and guardians"),
+    "curriculum": gettext_lazy("Courses"),
+    "learning": gettext_lazy("Practice and progress"),
+    "agency": gettext_lazy("Goals, projects and reflections"),
+    "coaching": gettext_lazy("Classes' plans and groups"),
+    "placement": gettext_lazy("Placement"),
+    "guardians": gettext_lazy("Guardian codes"),
+    "privacy": gettext_lazy("Consent"),
 }
 
 

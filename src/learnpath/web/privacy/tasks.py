@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from learnpath.web.privacy import services
+from learnpath.web.schedules import schedule_ensure
 
 RETENTION_SCHEDULE = "learnpath: retention windows and unfinished deletions"
 
@@ -24,15 +25,4 @@ def retention_run() -> str:
 
 def retention_schedule_ensure(*, every_hours: int = 24) -> None:
     """Create or update the worker's schedule that runs ``retention_run`` every ``every_hours``."""
-    from django_q.models import Schedule
-
-    Schedule.objects.update_or_create(
-        name=RETENTION_SCHEDULE,
-        defaults={
-            "func": f"{__name__}.retention_run",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": every_hours * 60,
-            "repeats": -1,
-            "next_run": timezone.now(),
-        },
-    )
+    schedule_ensure(name=RETENTION_SCHEDULE, func=f"{__name__}.retention_run", every_minutes=every_hours * 60)

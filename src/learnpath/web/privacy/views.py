@@ -5,19 +5,18 @@ Who may see each page is decided in ``access.py``; every export and deletion is 
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from learnpath.web.accounts import api as accounts_api
 from learnpath.web.guardians import api as guardians_api
+from learnpath.web.personal_data import export_json_chunks
 from learnpath.web.privacy import access, selectors, services
 from learnpath.web.privacy.models import Purpose
 
@@ -69,10 +68,8 @@ def data_json(request: HttpRequest, person_id: int) -> HttpResponse:
     access.access_act_for(request.user, person_id)
     now = timezone.now()
     data = services.export_record(learner_id=person_id, actor=request.user, now=now, shown_as="json")
-    response = HttpResponse(
-        json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
-        content_type="application/json; charset=utf-8",
-    )
+    # Streamed: the stored files are read one at a time as the download is written.
+    response = StreamingHttpResponse(export_json_chunks(data), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="learnpath-data-{person_id}-{now:%Y%m%d}.json"'
     response["Cache-Control"] = "no-store"
     return response
@@ -91,9 +88,10 @@ def consent(request: HttpRequest, person_id: int) -> HttpResponse:
             services.consent_set(
                 learner_id=person_id, purpose=purpose, granted=granted, actor=request.user, now=timezone.now()
             )
-            messages.success(request, f"Saved: {Purpose(purpose).label}: {'yes' if granted else 'no'}.")
+            words = gettext("Saved: %(purpose)s: yes.") if granted else gettext("Saved: %(purpose)s: no.")
+            messages.success(request, words % {"purpose": gettext(Purpose(purpose).label)})
         else:
-            messages.error(request, "Only a guardian or your school can give that consent.")
+            messages.error(request, gettext("Only a guardian or your school can give that consent."))
         return redirect("privacy:consent", person_id=person_id)
     return render(
         request,
@@ -124,7 +122,9 @@ def delete(request: HttpRequest, person_id: int) -> HttpResponse:
             try:
                 services.deletion_run(request_id=deletion.pk, now=now)
             except services.DeletionIncomplete:
-                messages.error(request, "The deletion stopped part-way. Press Continue to finish it.")
+                messages.error(
+                    request, gettext("The deletion stopped part-way. Press Continue to finish it.")
+                )
             else:
                 if is_self:
                     logout(request)
@@ -155,7 +155,7 @@ def deletion(request: HttpRequest, request_id: int) -> HttpResponse:
         try:
             found = services.deletion_run(request_id=found.pk, now=timezone.now())
         except services.DeletionIncomplete:
-            messages.error(request, "The deletion stopped again. Please tell your administrator.")
+            messages.error(request, gettext("The deletion stopped again. Please tell your administrator."))
         return redirect("privacy:deletion", request_id=request_id)
     done = [(label, found.progress[label]["at"]) for label in selectors.APP_TITLES if label in found.progress]
     return render(
