@@ -2,12 +2,12 @@
 
     .venv/bin/python scripts/docs_screenshots.py
 
-Runs the browser journeys that take them (learner, placement, teacher, guardian) with
-``LEARNPATH_DOCS_SCREENSHOTS=1``: their named screenshots (``shot`` in tests/conftest.py) are then written
-into docs/img/ as well as artifacts/screenshots/. Each one is checked before it is taken: the page may show
-no raw LaTeX, markdown, template braces or internal ids, or the journey fails. Afterwards every image that
-README.md and docs/*.md show is listed, and any this run did not write is reported (exit 1), so no picture
-in the documentation is older than the pages it shows. Benchmark plots are written by the benchmarks.
+Runs the browser journeys that take them (learner, a new learner in Spanish, placement, teacher, guardian)
+with ``LEARNPATH_DOCS_SCREENSHOTS=1``: their named screenshots (``shot`` in tests/conftest.py) are then
+written into docs/img/ as well as artifacts/screenshots/. Each one is checked before it is taken: the page may
+show no raw LaTeX, markdown, template braces or internal ids, or the journey fails. Afterwards every image
+that README.md and docs/*.md show is listed, and any this run did not write is reported (exit 1), so no
+picture in the documentation is older than the pages it shows. Benchmark plots are written by the benchmarks.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 JOURNEYS = [
     "tests/browser/test_learner_journey.py",
+    "tests/browser/test_new_learner_journey.py",
     "tests/browser/test_placement.py",
     "tests/browser/test_teacher_flows.py",
     "tests/browser/test_teacher_day.py",

@@ -107,6 +107,11 @@ def shot(page: Page) -> Callable[[str], Path]:
     """Save a named screenshot of the page into the artifacts folder, after checking that its text shows
     no raw LaTeX, markdown, template braces or internal ids; into docs/img/ too when the documentation
     shows it and scripts/docs_screenshots.py is running."""
+    return shooter(page)
+
+
+def shooter(page: Page) -> Callable[[str], Path]:
+    """``shot`` for a page a test opened itself (in a browser context of its own)."""
 
     def take(name: str) -> Path:
         found = raw_text_found(page.inner_text("body"))

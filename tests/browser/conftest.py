@@ -429,3 +429,12 @@ def give_wrong_answer(form: Locator, step: Any) -> str:
         return str(wrong.id)
     form.locator("input[name=response]").fill(WRONG_TEXT[step.type])
     return WRONG_TEXT[step.type]
+
+
+def give_right_answer(form: Locator, step: Any) -> None:
+    """Answer ``step`` right in ``form`` (its choices ticked, or its answer typed)."""
+    if step.type in ("single_choice", "multiple_choice"):
+        for choice in set(step.answer) if step.type == "multiple_choice" else {step.answer}:
+            form.locator(f"input[name=response][value='{choice}']").check()
+        return
+    form.locator("input[name=response]").fill(str(step.answer))

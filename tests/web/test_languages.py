@@ -128,3 +128,45 @@ def test_a_teachers_pages_come_in_their_language(
     cockpit = client.get(f"/classes/{klass.id}/cockpit/").content.decode()  # type: ignore[attr-defined]
     assert "Sin empezar" in cockpit
     assert "Help " not in cockpit
+
+
+def test_what_the_answer_readers_say_comes_in_the_readers_language() -> None:
+    # A learner's typed number or expression that cannot be read is refused with a message they read.
+    from django.utils import translation
+
+    from learnpath.content.mathexpr import UnreadableExpression, parse_expression
+    from learnpath.content.numeric import UnreadableNumber, read_number
+
+    said = {
+        "en": (
+            "A fraction cannot have 0 at the bottom.",
+            "Factorials (!) are not supported here.",
+            "Did you mean 'x'?",
+        ),
+        "es": (
+            "Una fracción no puede tener 0 como denominador.",
+            "Aquí no se admiten factoriales (!).",
+            "¿Quisiste decir 'x'?",
+        ),
+    }
+    for language, (fraction, factorial, unknown) in said.items():
+        with translation.override(language):
+            with pytest.raises(UnreadableNumber) as number:
+                read_number("3/0")
+            assert str(number.value) == fraction
+            with pytest.raises(UnreadableExpression) as expression:
+                parse_expression("x!", ["x"])
+            assert str(expression.value) == factorial
+            with pytest.raises(UnreadableExpression) as name:
+                parse_expression("X + 1", ["x"])
+            assert unknown in str(name.value)
+
+
+def test_a_skill_pages_formats_are_named_in_the_readers_language(
+    klass: object, learner: User, course: str, client_of: Callable[[User], Client]
+) -> None:
+    learner.language = "es"
+    learner.save()
+    page = client_of(learner).get(f"/courses/{course}/skills/fractions-equivalent/").content.decode()
+    assert "<h3>Vídeos</h3>" in page
+    assert ">video<" not in page

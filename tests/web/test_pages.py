@@ -126,7 +126,7 @@ def test_skill_page_shows_prerequisites_unlocks_resources_and_a_sample_item(
     assert "<h1>Equivalent fractions</h1>" in page
     assert 'href="/courses/fractions/skills/fractions-meaning/"' in page  # builds on
     assert 'href="/courses/fractions/skills/fractions-add-like/"' in page  # unlocks
-    assert "<h3>Video</h3>" in page
+    assert "<h3>Videos</h3>" in page
     assert '<a href="/courses/fractions/media/clip.mp4">Equivalent fractions in three minutes</a>' in page
     assert "(3 min)" in page
     assert "3 practice items." in page

@@ -277,3 +277,13 @@ def test_smtp_comes_from_the_environment(tmp_path: Path) -> None:
     assert mail_settings({**env, "LEARNPATH_DEMO": "1"}, tmp_path).startswith(
         "django.core.mail.backends.smtp.EmailBackend smtp.school.example 587 "
     )
+
+
+def test_the_email_comes_in_the_language_its_reader_chose(make_user: Callable[..., User]) -> None:
+    user = adult(make_user, "abuela", Role.GUARDIAN, "abuela@example.org")
+    user.language = "es"
+    user.save()
+    ask(Client(), "abuela@example.org")  # asked from an English page
+    (message,) = mail.outbox
+    assert "contraseña" in message.subject
+    assert "Tu nombre de usuario: abuela" in message.body

@@ -26,6 +26,7 @@ from learnpath.web.learning import services as learning_services
 from learnpath.web.learning.models import Event, SkillState
 from learnpath.web.personal_data import export_json_chunks
 from learnpath.web.privacy import registry, services
+from learnpath.web.privacy.labels import FIELD_NAMES
 from learnpath.web.privacy.models import ConsentRecord, DeletionRequest, OrganisationPolicy, Purpose
 
 PASSWORD = "correct-horse-battery"  # tests/web/conftest.py's, for every fixture account
@@ -335,3 +336,31 @@ def test_consent_is_shown_to_the_learner_who_may_withdraw_but_not_give_it(
     assert AuditEntry.objects.filter(action="guardian_link.withdraw").count() == 1
     consent_rows = AuditEntry.objects.filter(action="privacy.consent").order_by("id")
     assert [e.details["purpose"] for e in consent_rows] == ["email", "research", "guardian_sharing"]
+
+
+def test_every_key_of_an_export_has_a_name_people_read(rich_learner: User) -> None:
+    # The readable page names each app, table and field; a new field without a name fails here.
+    data = services.export_collect(learner_id=rich_learner.pk, now=T0)
+    keys: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            keys.update(value)
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(data["apps"])
+    assert sorted(keys - set(FIELD_NAMES)) == []
+
+
+def test_the_data_page_reads_in_the_readers_language(
+    rich_learner: User, guardian: User, client_of: Callable[[User], Client]
+) -> None:
+    guardian.language = "es"
+    guardian.save()
+    page = client_of(guardian).get(f"/privacy/people/{rich_learner.pk}/").content.decode()
+    assert '<th scope="col">Salió bien</th>' in page, page[:200]
+    assert "Went well" not in page

@@ -166,10 +166,20 @@ def test_the_daily_email_goes_to_teachers_who_ask_with_only_what_is_new(
     # Nothing new: no second e-mail.
     assert inbox_digest_run(now=later + timedelta(days=1)) == "no inbox e-mail to send"
     assert len(mail.outbox) == 1
+    # A teacher who reads learnpath in Spanish gets the e-mail in Spanish, whichever language ran the job.
+    teacher.language = "es"
+    teacher.save()
+    InboxState.objects.filter(teacher=teacher).update(emailed_until=timezone.now() - timedelta(seconds=1))
+    agency_services.submission_create(learner_id=learner.pk, title="Cartel", kind="text", text="x")
+    inbox_digest_run(now=timezone.now() + timedelta(seconds=1))
+    spanish = mail.outbox[-1]
+    assert "Cartel" in spanish.body
+    assert "Hola" in spanish.body
+    assert "bandeja" in spanish.subject
     # Switched off: none either.
     services.inbox_email_set(teacher=teacher, daily=False, now=timezone.now())
     agency_services.submission_create(learner_id=learner.pk, title="Poster two", kind="text", text="x")
-    assert inbox_digest_run(now=timezone.now() + timedelta(days=2)) == "no inbox e-mail to send"
+    assert inbox_digest_run(now=timezone.now() + timedelta(days=3)) == "no inbox e-mail to send"
 
 
 def test_the_menus_count_costs_a_fixed_number_of_queries(

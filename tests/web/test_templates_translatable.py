@@ -63,7 +63,7 @@ def untranslated(source: str) -> list[str]:
     return found
 
 
-TEMPLATES = sorted(WEB.glob("**/templates/**/*.html"))
+TEMPLATES = sorted([*WEB.glob("**/templates/**/*.html"), *WEB.glob("**/templates/**/*.txt")])
 
 
 def test_the_check_finds_untranslated_text() -> None:

@@ -38,6 +38,7 @@ from learnpath.content.limits import (
 from learnpath.content.numeric import prepare_math_text
 from learnpath.content.numeric_eval import complex_value
 from learnpath.content.text import has_control_characters
+from learnpath.engine.wording import _, ngettext
 
 
 class UnreadableExpression(ValueError):
@@ -93,19 +94,21 @@ def parse_expression(text: str, variables: Sequence[str] = ()) -> Any:
     Results are cached because author answers are read again for every response.
     """
     if not isinstance(text, str):
-        raise UnreadableExpression("Type the expression as text.")
+        raise UnreadableExpression(_("Type the expression as text."))
     return _parse_cached(text, tuple(variables))
 
 
 @lru_cache(maxsize=4096)
 def _parse_cached(text: str, variables: tuple[str, ...]) -> Any:
     if len(text) > MAX_MATH_RESPONSE_CHARS:
-        raise UnreadableExpression(f"That is too long; use at most {MAX_MATH_RESPONSE_CHARS} characters.")
+        raise UnreadableExpression(
+            _("That is too long; use at most {limit} characters.").format(limit=MAX_MATH_RESPONSE_CHARS)
+        )
     if has_control_characters(text):
-        raise UnreadableExpression("The answer contains control characters; type it again.")
+        raise UnreadableExpression(_("The answer contains control characters; type it again."))
     cleaned = _clean(text)
     if not cleaned.strip():
-        raise UnreadableExpression("Type an expression first.")
+        raise UnreadableExpression(_("Type an expression first."))
     _check_depth(cleaned)
     if "\\" in cleaned or "{" in cleaned:
         cleaned = _Latex(cleaned).convert()
@@ -116,8 +119,10 @@ def _parse_cached(text: str, variables: tuple[str, ...]) -> Any:
         tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise UnreadableExpression(
-            "That expression could not be read; check the brackets and that every operator has a number "
-            "or letter on each side."
+            _(
+                "That expression could not be read; check the brackets and that every operator has a number "
+                "or letter on each side."
+            )
         ) from None
     return _Builder(values).build(tree.body, 0)
 
@@ -144,7 +149,9 @@ def _check_depth(text: str) -> None:
             depth += 1
             if depth > MAX_BRACKET_DEPTH:
                 raise UnreadableExpression(
-                    f"Too many brackets inside each other (at most {MAX_BRACKET_DEPTH})."
+                    _("Too many brackets inside each other (at most {limit}).").format(
+                        limit=MAX_BRACKET_DEPTH
+                    )
                 )
         elif ch in ")]}":
             depth -= 1
@@ -177,13 +184,13 @@ class _Latex:
                 parts.append(ch)
                 self.pos += 1
         if closing is not None:
-            raise UnreadableExpression("A '{' is never closed with '}'.")
+            raise UnreadableExpression(_("A '{' is never closed with '}'."))
         return "".join(parts)
 
     def _command(self) -> str:
         match = re.compile(r"\\([A-Za-z]+|.)").match(self.text, self.pos)
         if match is None:
-            raise UnreadableExpression("A '\\' at the end is not a LaTeX command.")
+            raise UnreadableExpression(_("A '\\' at the end is not a LaTeX command."))
         self.pos = match.end()
         name = match.group(1)
         if name in ("frac", "dfrac", "tfrac"):
@@ -203,7 +210,7 @@ class _Latex:
             return " "
         if name in ("{", "}", "(", ")", "|"):
             return {"{": "(", "}": ")"}.get(name, name)
-        raise UnreadableExpression(f"The LaTeX command \\{name} is not supported here.")
+        raise UnreadableExpression(_("The LaTeX command \\{name} is not supported here.").format(name=name))
 
     def _skip_spaces(self) -> int:
         pos = self.pos
@@ -214,7 +221,7 @@ class _Latex:
     def _argument(self) -> str:
         self.pos = self._skip_spaces()
         if self.pos >= len(self.text):
-            raise UnreadableExpression("\\frac and \\sqrt need their parts in braces, like \\frac{1}{2}.")
+            raise UnreadableExpression(_("\\frac and \\sqrt need their parts in braces, like \\frac{1}{2}."))
         ch = self.text[self.pos]
         if ch == "{":
             self.pos += 1
@@ -234,12 +241,14 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
         match = _TOKEN.match(text, pos)
         if match is None or match.end() == pos:
             bad = text[pos:].lstrip()[:1]
-            raise UnreadableExpression(f"The character {bad!r} cannot be used in an expression.")
+            raise UnreadableExpression(
+                _("The character {bad!r} cannot be used in an expression.").format(bad=bad)
+            )
         pos = match.end()
         kind = match.lastgroup or "op"
         tokens.append((kind, match.group(kind)))
         if len(tokens) > MAX_EXPRESSION_TOKENS:
-            raise UnreadableExpression("That expression is too long.")
+            raise UnreadableExpression(_("That expression is too long."))
     return tokens
 
 
@@ -271,9 +280,9 @@ def _to_python(tokens: list[tuple[str, str]], variables: tuple[str, ...]) -> tup
         elif kind == "name":
             kinds.extend(_resolve_name(text, known, constants, values))
         elif text in ("=", "<", ">"):
-            raise UnreadableExpression("Write only the expression, without '=', '<' or '>'.")
+            raise UnreadableExpression(_("Write only the expression, without '=', '<' or '>'."))
         elif text == "!":
-            raise UnreadableExpression("Factorials (!) are not supported here.")
+            raise UnreadableExpression(_("Factorials (!) are not supported here."))
         elif text == "^":
             kinds.append(("op", "**"))
         elif text in ("(", ")"):
@@ -287,14 +296,16 @@ def _to_python(tokens: list[tuple[str, str]], variables: tuple[str, ...]) -> tup
     for index, (kind, text) in enumerate(kinds):
         if previous in _ATOM_END and kind in _ATOM_START:
             if previous == "num" and kind == "num":
-                raise UnreadableExpression("Two numbers are side by side; put an operator between them.")
+                raise UnreadableExpression(_("Two numbers are side by side; put an operator between them."))
             out.append("*")
         if kind == "func" and (index + 1 >= len(kinds) or kinds[index + 1][0] != "("):
             name = text.removeprefix("_f_")
-            raise UnreadableExpression(f"Put the input of {name} in brackets, like {name}(x).")
+            raise UnreadableExpression(
+                _("Put the input of {name} in brackets, like {name}(x).").format(name=name)
+            )
         signs_in_a_row = signs_in_a_row + 1 if text in ("+", "-") else 0
         if signs_in_a_row > 3:
-            raise UnreadableExpression("Too many + and - signs in a row.")
+            raise UnreadableExpression(_("Too many + and - signs in a row."))
         out.append(text)
         previous = kind
     return " ".join(out), values
@@ -303,7 +314,9 @@ def _to_python(tokens: list[tuple[str, str]], variables: tuple[str, ...]) -> tup
 def _number_placeholder(text: str, values: dict[str, Any]) -> str:
     digits = sum(ch.isdigit() for ch in text)
     if digits > MAX_NUMBER_DIGITS:
-        raise UnreadableExpression(f"A number is too long; use at most {MAX_NUMBER_DIGITS} digits.")
+        raise UnreadableExpression(
+            _("A number is too long; use at most {limit} digits.").format(limit=MAX_NUMBER_DIGITS)
+        )
     value = Fraction(text.rstrip(".") if text.endswith(".") else text)
     name = f"_n{len(values)}"
     values[name] = sympy.Rational(value.numerator, value.denominator)
@@ -319,9 +332,14 @@ def _resolve_name(
     if pieces is None:
         close = difflib.get_close_matches(name, [*known, *FUNCTIONS], n=1)
         lowered = [v for v in known if v.lower() == name.lower()]
-        hint = f" Did you mean {(lowered or close)[0]!r}?" if (lowered or close) else ""
-        allowed = f" The variables are: {', '.join(known)}." if known else " This answer has no variables."
-        raise UnreadableExpression(f"Unknown name {name!r}.{allowed}{hint}")
+        said = [_("Unknown name {name!r}.").format(name=name)]
+        if known:
+            said.append(_("The variables are: {variables}.").format(variables=", ".join(known)))
+        else:
+            said.append(_("This answer has no variables."))
+        if lowered or close:
+            said.append(_("Did you mean {name!r}?").format(name=(lowered or close)[0]))
+        raise UnreadableExpression(" ".join(said))
     result: list[tuple[str, str]] = []
     for piece in pieces:
         if piece in known:
@@ -351,7 +369,7 @@ def _absolute_bars(kinds: list[tuple[str, str]]) -> list[tuple[str, str]]:
             out.extend([("func", "_f_abs"), ("(", "(")])
             open_bars += 1
     if open_bars:
-        raise UnreadableExpression("An absolute value bar '|' is never closed.")
+        raise UnreadableExpression(_("An absolute value bar '|' is never closed."))
     return out
 
 
@@ -384,13 +402,15 @@ def _checked(make: Callable[..., Any], *args: Any) -> Any:
 def _check_constant(expression: Any) -> None:
     for number in expression.atoms(sympy.Rational):
         if max(int(number.p).bit_length(), int(number.q).bit_length()) > MAX_NUMBER_BITS:
-            raise UnreadableExpression("A number in that expression grows too large to work with.")
+            raise UnreadableExpression(_("A number in that expression grows too large to work with."))
     if expression.free_symbols or expression.is_Rational:
         return
     if complex_value(expression, {}) is None:
         raise UnreadableExpression(
-            "Part of that expression is undefined or too large to work with (a division by zero, "
-            "the log of 0, or a number beyond 10^300)."
+            _(
+                "Part of that expression is undefined or too large to work with (a division by zero, the "
+                "log of 0, or a number beyond 10^300)."
+            )
         )
 
 
@@ -402,7 +422,7 @@ class _Builder:
 
     def build(self, node: ast.expr, depth: int) -> Any:
         if depth > MAX_TREE_DEPTH:
-            raise UnreadableExpression("That expression is nested too deeply.")
+            raise UnreadableExpression(_("That expression is nested too deeply."))
         if isinstance(node, ast.Name) and node.id in self.values:
             return self.values[node.id]
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
@@ -427,7 +447,11 @@ class _Builder:
             name = node.func.id.removeprefix("_f_")
             arity = 2 if name == "log" else 1
             if len(node.args) > arity:
-                raise UnreadableExpression(f"{name} takes {arity} input{'s' if arity > 1 else ''}.")
+                raise UnreadableExpression(
+                    ngettext("{name} takes {count} input.", "{name} takes {count} inputs.", arity).format(
+                        name=name, count=arity
+                    )
+                )
             args = [self.build(arg, depth + 1) for arg in node.args]
             if len(args) == 2:
                 # log(x, b) is log(x) / log(b); build the parts so each is checked.
@@ -435,22 +459,28 @@ class _Builder:
                 bottom = sympy.Pow(_checked(sympy.log, args[1]), sympy.S.NegativeOne, evaluate=False)
                 return _checked(sympy.Mul, top, bottom)
             return _checked(FUNCTIONS[name], args[0])
-        raise UnreadableExpression("That expression could not be read; use numbers, letters and + - * / ^.")
+        raise UnreadableExpression(
+            _("That expression could not be read; use numbers, letters and + - * / ^.")
+        )
 
 
 def _power(base: Any, exponent: Any) -> Any:
     """``base ** exponent`` after checking the result stays small enough to work with."""
     if not exponent.free_symbols:
         if exponent.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-            raise UnreadableExpression("That power is undefined.")
+            raise UnreadableExpression(_("That power is undefined."))
         if exponent.is_Rational:
             if abs(exponent) > MAX_EXPONENT or exponent.q > MAX_EXPONENT:
-                raise UnreadableExpression(f"Exponents must be between -{MAX_EXPONENT} and {MAX_EXPONENT}.")
+                raise UnreadableExpression(
+                    _("Exponents must be between -{limit} and {limit}.").format(limit=MAX_EXPONENT)
+                )
         else:
             # Never sympy.N here: arbitrary precision can take forever on exp(exp(...)) towers.
             value = complex_value(exponent, {})
             if value is None or abs(value.imag) > 1e-12 or abs(value.real) > MAX_EXPONENT:
-                raise UnreadableExpression(f"Exponents must be between -{MAX_EXPONENT} and {MAX_EXPONENT}.")
+                raise UnreadableExpression(
+                    _("Exponents must be between -{limit} and {limit}.").format(limit=MAX_EXPONENT)
+                )
     return _checked(sympy.Pow, base, exponent)
 
 

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from learnpath.engine.wording import gettext_noop
+
 FORMAT_NAME = "learnpath-pack"
 FORMAT_VERSION = 1
 
@@ -29,6 +31,14 @@ ITEM_TYPES: tuple[ItemType, ...] = (
 )
 Modality = Literal["text", "video", "interactive", "project"]
 MODALITIES: tuple[Modality, ...] = ("text", "video", "interactive", "project")
+MODALITY_NAMES: dict[str, str] = {
+    "text": gettext_noop("Reading"),
+    "video": gettext_noop("Videos"),
+    "interactive": gettext_noop("Interactive"),
+    "project": gettext_noop("Projects"),
+}
+"""Each modality by the name learners read: English here, marked for the catalogue; pages translate them
+where they show them (the ``modality_name`` template filter)."""
 
 Document = Mapping[str, Any]
 

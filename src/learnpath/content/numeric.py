@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from learnpath.content.limits import MAX_NUMBER_DIGITS, MAX_SCIENTIFIC_EXPONENT
 from learnpath.content.text import strip_invisible
+from learnpath.engine.wording import _
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
 _SUPERSCRIPT_RUN = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻]+")
@@ -69,13 +70,15 @@ def read_number(text: str, *, unit: str = "") -> NumberReading:
                 text = rest + " " + unit
     match = _NUMBER.match(text)
     if match is None or match.end() == 0:
-        raise UnreadableNumber("Write a number, such as 12, -3.5, 3/4 or 1 1/2.")
+        raise UnreadableNumber(_("Write a number, such as 12, -3.5, 3/4 or 1 1/2."))
     rest = text[match.end() :].strip()
     if rest.startswith(",") or re.match(r"^\d", rest):
-        raise UnreadableNumber("Write decimals with a point (3.5) and thousands as 1,234 or 1 234.")
+        raise UnreadableNumber(_("Write decimals with a point (3.5) and thousands as 1,234 or 1 234."))
     digits = sum(ch.isdigit() for ch in match.group())
     if digits > MAX_NUMBER_DIGITS:
-        raise UnreadableNumber(f"That number is too long; use at most {MAX_NUMBER_DIGITS} digits.")
+        raise UnreadableNumber(
+            _("That number is too long; use at most {limit} digits.").format(limit=MAX_NUMBER_DIGITS)
+        )
     value = _value(match)
     if match.group("sign") == "-":
         value = -value
@@ -86,12 +89,12 @@ def _value(match: re.Match[str]) -> Fraction:
     if match.group("whole") is not None:
         denominator = int(match.group("mden"))
         if denominator == 0:
-            raise UnreadableNumber("A fraction cannot have 0 at the bottom.")
+            raise UnreadableNumber(_("A fraction cannot have 0 at the bottom."))
         return int(match.group("whole")) + Fraction(int(match.group("mnum")), denominator)
     if match.group("num") is not None:
         denominator = int(match.group("den"))
         if denominator == 0:
-            raise UnreadableNumber("A fraction cannot have 0 at the bottom.")
+            raise UnreadableNumber(_("A fraction cannot have 0 at the bottom."))
         return Fraction(int(match.group("num")), denominator)
     decimal = match.group("dec").replace(",", "").replace(" ", "")
     if decimal.endswith("."):
@@ -101,7 +104,11 @@ def _value(match: re.Match[str]) -> Fraction:
     if exponent_text is not None:
         exponent = int(exponent_text)
         if abs(exponent) > MAX_SCIENTIFIC_EXPONENT:
-            raise UnreadableNumber(f"That power of ten is out of range (at most {MAX_SCIENTIFIC_EXPONENT}).")
+            raise UnreadableNumber(
+                _("That power of ten is out of range (at most {limit}).").format(
+                    limit=MAX_SCIENTIFIC_EXPONENT
+                )
+            )
         value *= Fraction(10) ** exponent
     return value
 
@@ -119,19 +126,19 @@ def number_value(value: object) -> Fraction:
     typed. Raises ``UnreadableNumber`` for anything else, including NaN and infinities.
     """
     if isinstance(value, bool):
-        raise UnreadableNumber("expected a number, got true/false")
+        raise UnreadableNumber("expected a number, got true/false")  # English: for authors (a pack's values)
     if isinstance(value, int):
         return Fraction(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise UnreadableNumber("the number must be finite")
+            raise UnreadableNumber("the number must be finite")  # English: for authors
         return Fraction(repr(value))
     if isinstance(value, str):
         reading = read_number(value)
         if reading.unit:
-            raise UnreadableNumber(f"{value!r} is not a plain number")
+            raise UnreadableNumber(f"{value!r} is not a plain number")  # English: for authors
         return reading.value
-    raise UnreadableNumber(f"expected a number, got {type(value).__name__}")
+    raise UnreadableNumber(f"expected a number, got {type(value).__name__}")  # English: for authors
 
 
 def format_fraction(value: Fraction) -> str:

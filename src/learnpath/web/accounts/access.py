@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext
 
 from learnpath.web.accounts.models import Class, ClassMembership, GuardianLink, Role, User
 
@@ -160,7 +161,10 @@ def access_class_learner_for_reset(user: Any, class_id: int, learner_id: int) ->
     if learner.pk not in access_learners_resettable(user, [learner.pk]):
         others = ", ".join(_classes_taught_by_others(user, [learner.pk])[learner.pk])
         raise ResetNeedsAnotherTeacher(
-            f"{learner} is also in {others}, which you do not teach, so a new password would let you see "
-            "their work there. A teacher of every class they are in, or an administrator, can give them one."
+            gettext(
+                "{learner} is also in {others}, which you do not teach, so a new password would let you see "
+                "their work there. A teacher of every class they are in, or an administrator, can give them "
+                "one."
+            ).format(learner=learner, others=others)
         )
     return klass, learner

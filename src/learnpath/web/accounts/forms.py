@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -124,3 +125,9 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
 
     def get_users(self, email: str) -> Iterator[Any]:
         return (user for user in super().get_users(email) if user.role != Role.LEARNER)
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        """The e-mail in the language its reader chose (else the one of the page that asked for it)."""
+        user = (args[2] if len(args) > 2 else kwargs["context"])["user"]
+        with translation.override(user.language or translation.get_language()):
+            super().send_mail(*args, **kwargs)

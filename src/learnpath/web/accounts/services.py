@@ -70,6 +70,7 @@ def user_create(
 ) -> User:
     """Create a person. An ``admin`` gets staff and superuser rights; ``password=None`` disables sign-in."""
     if role not in Role.values:
+        # English: for operators and programs; pages refuse this before it is reached
         raise ValueError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}")
     is_admin = role == Role.ADMIN
     user = User(
@@ -169,6 +170,7 @@ def learner_sign_up(
     """
     klass = _class_open_with_code(code)
     if password is None:
+        # English: for operators and programs; pages refuse this before it is reached
         raise ValueError("a signed-up learner needs a password")
     user = user_create(
         username=username,
@@ -198,6 +200,7 @@ def learner_class_join(*, learner: User, code: str) -> tuple[Class, bool]:
 
 def _require_same_organisation(klass: Class, user: User) -> None:
     if user.organisation_id != klass.organisation_id:
+        # English: for operators and programs; pages refuse this before it is reached
         raise ValueError(f"{user.username} is not a member of {klass.organisation}; add them there first")
 
 
@@ -206,6 +209,7 @@ def class_teacher_add(*, klass: Class, teacher: User, actor: User | None = None)
     """Make a teacher of the class's organisation one of its teachers."""
     _require_same_organisation(klass, teacher)
     if teacher.role not in (Role.TEACHER, Role.ADMIN):
+        # English: for operators and programs; pages refuse this before it is reached
         raise ValueError(f"{teacher.username} is a {teacher.role}, not a teacher")
     klass.teachers.add(teacher)
     audit_entry_record(
@@ -226,8 +230,10 @@ def class_learner_add(*, klass: Class, learner: User, actor: User | None = None)
     """
     _require_same_organisation(klass, learner)
     if learner.role != Role.LEARNER:
+        # English: for operators and programs; pages refuse this before it is reached
         raise ValueError(f"{learner.username} is a {learner.role}, not a learner")
     if klass.archived_at is not None:
+        # English: for operators and programs; pages refuse this before it is reached
         raise ValueError(f"{klass} is archived; restore it before enrolling anyone")
     membership, created = ClassMembership.objects.get_or_create(klass=klass, learner=learner)
     if created:
@@ -297,8 +303,10 @@ def guardian_link_create(
 ) -> GuardianLink:
     """Link a guardian to a learner. With ``consent_given_by`` the link is active at once."""
     if guardian.role != Role.GUARDIAN:
+        # English: for operators and programs; pages refuse this before it is reached
         raise ValueError(f"{guardian.username} is a {guardian.role}, not a guardian")
     if learner.role != Role.LEARNER:
+        # English: for operators and programs; pages refuse this before it is reached
         raise ValueError(f"{learner.username} is a {learner.role}, not a learner")
     link = GuardianLink.objects.create(
         guardian=guardian,
@@ -445,6 +453,7 @@ def demo_class_learners_password_ensure() -> list[str]:
 def user_time_zone_set(*, user: User, time_zone: str) -> None:
     """A person chooses the time zone their times are shown in ("" for their organisation's)."""
     if time_zone and not is_time_zone(time_zone):
+        # English: for operators and programs; pages refuse this before it is reached
         raise ValueError(f"{time_zone!r} is not a time zone this server knows. Choose one from the list.")
     user.time_zone = time_zone
     user.save(update_fields=["time_zone"])
@@ -453,6 +462,7 @@ def user_time_zone_set(*, user: User, time_zone: str) -> None:
 def user_language_set(*, user: User, language: str) -> None:
     """A person chooses the language of their pages ("" for their browser's)."""
     if language and language not in {code for code, _ in settings.LANGUAGES}:
+        # English: for operators and programs; pages refuse this before it is reached
         raise ValueError(f"{language!r} is not a language learnpath is offered in.")
     user.language = language
     user.save(update_fields=["language"])
@@ -510,8 +520,10 @@ def guardian_link_consent(
     Creates the link or re-activates a withdrawn one; the audit row names who consented.
     """
     if guardian.role != Role.GUARDIAN:
+        # English: for operators and programs; pages refuse this before it is reached
         raise ValueError(f"{guardian.username} is a {guardian.role}, not a guardian")
     if learner.role != Role.LEARNER:
+        # English: for operators and programs; pages refuse this before it is reached
         raise ValueError(f"{learner.username} is a {learner.role}, not a learner")
     link, _ = GuardianLink.objects.select_for_update().get_or_create(guardian=guardian, learner=learner)
     link.relationship = relationship or link.relationship

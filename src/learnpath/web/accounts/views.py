@@ -379,7 +379,7 @@ def _sign_up(request: HttpRequest) -> HttpResponse:
         context["code_error"] = str(error)
         return render(request, "accounts/sign_up.html", context, status=400)
     except IntegrityError:  # the same user name taken a moment ago
-        form.add_error("username", "That username was taken a moment ago. Choose another one.")
+        form.add_error("username", gettext("That username was taken a moment ago. Choose another one."))
         return render(request, "accounts/sign_up.html", context, status=400)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if made_password is None and not data.get("username_made"):

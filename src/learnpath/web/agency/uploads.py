@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # extension -> (content type, magic prefixes; empty: must be UTF-8 text)
 ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -45,24 +47,32 @@ def file_check(name: str, data: bytes) -> CheckedFile:
     """Accept a file whose extension is allowed and whose bytes match it; else ``UploadRejected``."""
     if len(data) > MAX_FILE_BYTES:
         raise UploadRejected(
-            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB. Upload a smaller one."
+            gettext("The file is larger than {megabytes} MB. Upload a smaller one.").format(
+                megabytes=MAX_FILE_BYTES // (1024 * 1024)
+            )
         )
     if not data:
-        raise UploadRejected("The file is empty.")
+        raise UploadRejected(gettext("The file is empty."))
     safe = safe_file_name(name)
     extension = safe.rpartition(".")[2].lower() if "." in safe else ""
     allowed = ", ".join(sorted(ALLOWED))
     if extension not in ALLOWED:
-        raise UploadRejected(f"Files of this type cannot be uploaded. Allowed: {allowed}.")
+        raise UploadRejected(
+            gettext("Files of this type cannot be uploaded. Allowed: {allowed}.").format(allowed=allowed)
+        )
     content_type, magic = ALLOWED[extension]
     if magic:
         if not data.startswith(magic):
-            raise UploadRejected(f"The file's contents are not a .{extension} file. Allowed: {allowed}.")
+            raise UploadRejected(
+                gettext("The file's contents are not a .{extension} file. Allowed: {allowed}.").format(
+                    extension=extension, allowed=allowed
+                )
+            )
     else:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            raise UploadRejected("A text file must be UTF-8 text.") from None
+            raise UploadRejected(gettext("A text file must be UTF-8 text.")) from None
         if b"\x00" in data:
-            raise UploadRejected("A text file must not hold NUL bytes.")
+            raise UploadRejected(gettext("A text file must not hold NUL bytes."))
     return CheckedFile(name=safe, content_type=content_type, data=data)

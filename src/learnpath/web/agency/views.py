@@ -192,7 +192,11 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             checked = None
             if request.POST.get("kind") == SubmissionKind.FILE and upload is not None:
                 if upload.size and upload.size > MAX_FILE_BYTES:
-                    raise UploadRejected(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+                    raise UploadRejected(
+                        gettext("The file is larger than {megabytes} MB.").format(
+                            megabytes=MAX_FILE_BYTES // (1024 * 1024)
+                        )
+                    )
                 checked = file_check(upload.name or "file", upload.read(MAX_FILE_BYTES + 1))
             project = request.POST.get("project", "")
             course_id, _, project_id = project.partition("/")

@@ -9,7 +9,8 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from learnpath.web.accounts import api as accounts_api
 from learnpath.web.coaching import selectors
@@ -21,15 +22,32 @@ logger = logging.getLogger("learnpath.coaching")
 
 
 def _digest_text(name: str, items: list[selectors.InboxItem]) -> str:
-    lines = [f"Hello {name},", "", f"New in your learnpath inbox since the last e-mail ({len(items)}):", ""]
+    lines = [
+        gettext("Hello {name},").format(name=name),
+        "",
+        ngettext(
+            "New in your learnpath inbox since the last e-mail ({count}):",
+            "New in your learnpath inbox since the last e-mail ({count}):",
+            len(items),
+        ).format(count=len(items)),
+        "",
+    ]
     for item in items[:30]:
-        what = "Portfolio" if item.work.kind == "submission" else "Reflection"
-        lines.append(f"- {item.class_name}: {item.learner_name}, {what.lower()}: {item.work.title}")
+        what = gettext("portfolio") if item.work.kind == "submission" else gettext("reflection")
+        lines.append(f"- {item.class_name}: {item.learner_name}, {what}: {item.work.title}")
     if len(items) > 30:
-        lines.append(f"- and {len(items) - 30} more")
+        lines.append(gettext("- and {count} more").format(count=len(items) - 30))
     link = settings.LEARNPATH_SITE_URL.rstrip("/")
-    lines += ["", f"Open your inbox: {link}/classes/inbox/" if link else "Open your inbox under My classes."]
-    lines += ["", "You get this e-mail because you switched it on in your inbox; switch it off there."]
+    lines += [
+        "",
+        gettext("Open your inbox: {link}").format(link=f"{link}/classes/inbox/")
+        if link
+        else gettext("Open your inbox under My classes."),
+    ]
+    lines += [
+        "",
+        gettext("You get this e-mail because you switched it on in your inbox; switch it off there."),
+    ]
     return "\n".join(lines)
 
 
@@ -52,12 +70,17 @@ def inbox_digest_run(now: datetime | None = None) -> str:
             if not items:
                 continue
             try:
-                send_mail(
-                    subject=f"learnpath: {len(items)} new in your inbox",
-                    message=_digest_text(str(teacher), items),
-                    from_email=None,
-                    recipient_list=[address],
-                )
+                with translation.override(teacher.language or settings.LANGUAGE_CODE):  # the reader's
+                    send_mail(
+                        subject=ngettext(
+                            "learnpath: {count} new in your inbox",
+                            "learnpath: {count} new in your inbox",
+                            len(items),
+                        ).format(count=len(items)),
+                        message=_digest_text(str(teacher), items),
+                        from_email=None,
+                        recipient_list=[address],
+                    )
             except OSError as error:
                 logger.warning("inbox e-mail to teacher %s not sent: %s", teacher.pk, error)
                 continue

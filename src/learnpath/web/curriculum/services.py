@@ -183,6 +183,7 @@ def _sync_links(
     for owner_slug, other_slugs in links.items():
         for other_slug in other_slugs:
             if other_slug not in others:
+                # English: for operators (learnpath import)
                 raise CourseImportError(f"{what} {owner_slug!r} names unknown skill {other_slug!r}")
             wanted_pairs.add((owners[owner_slug], others[other_slug]))
     owner_id, other_id = f"{owner_field}_id", f"{other_field}_id"
@@ -273,12 +274,14 @@ def course_import(*, pack: Pack, actor: Any = None, organisation_id: int | None 
             if imported == checksum:
                 return ImportResult(meta.id, meta.version, created=False, changed=False, counts=counts)
             if imported is not None:
+                # English: for operators (learnpath import)
                 raise CourseImportError(
                     f"course {meta.id!r} version {meta.version!r} was already imported with other content "
                     f"(checksum {imported[:12]}…, this pack {checksum[:12]}…); bump the version in "
                     "course.yaml to import the changes"
                 )
             if organisation_id is not None and course.organisation_id != organisation_id:
+                # English: for operators (learnpath import)
                 raise CourseImportError(
                     f"course {meta.id!r} already exists in another organisation; choose another course id"
                 )
@@ -341,6 +344,7 @@ def course_organisation_set(*, course_id: str, organisation_id: int | None, acto
     """Give a course to one organisation (only its members see it) or make it global (``None``)."""
     updated = Course.objects.filter(slug=course_id).update(organisation_id=organisation_id)
     if not updated:
+        # English: for operators (learnpath import)
         raise CourseImportError(f"no course {course_id!r}")
     accounts_api.audit_record(
         actor=actor,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext, gettext_noop
 
-from learnpath.content.model import MODALITIES
+from learnpath.content.model import MODALITIES, MODALITY_NAMES
 from learnpath.engine.wording import and_list
 
 
@@ -77,14 +77,9 @@ INTEREST_AREAS: tuple[InterestArea, ...] = (
 )  # fmt: skip
 INTERESTS_BY_ID = {area.id: area for area in INTEREST_AREAS}
 
-FORMAT_NAMES: dict[str, str] = {
-    "text": gettext_noop("Reading"),
-    "video": gettext_noop("Videos"),
-    "interactive": gettext_noop("Interactive"),
-    "project": gettext_noop("Projects"),
-}
-"""The content modalities (``content.model.MODALITIES``) by the names learners read (English here, marked
-for the catalogue; pages translate them where they show them)."""
+FORMAT_NAMES: dict[str, str] = MODALITY_NAMES
+"""The content modalities (``content.model.MODALITIES``) by the names learners read (English, marked for
+the catalogue; pages translate them where they show them)."""
 
 DAILY_GOALS: tuple[int, ...] = (5, 10, 20)
 """The daily goals a learner may choose, in questions a day (or none)."""
@@ -101,7 +96,11 @@ def interests_clean(ids: Iterable[str]) -> list[str]:
     """The interest ids in vocabulary order, each once; an unknown id is refused."""
     chosen = set(ids)
     for interest_id in sorted(chosen - set(INTERESTS_BY_ID)):
-        raise PreferenceRejected(f"“{interest_id}” is not one of the interests: tick the ones you like.")
+        raise PreferenceRejected(
+            gettext("“{interest_id}” is not one of the interests: tick the ones you like.").format(
+                interest_id=interest_id
+            )
+        )
     return [area.id for area in INTEREST_AREAS if area.id in chosen]
 
 
@@ -110,7 +109,10 @@ def formats_clean(ids: Iterable[str]) -> list[str]:
     chosen = set(ids)
     for format_id in sorted(chosen - set(FORMAT_NAMES)):
         raise PreferenceRejected(
-            f"“{format_id}” is not one of the ways to learn: choose reading, videos, interactive or projects."
+            gettext(
+                "“{format_id}” is not one of the ways to learn: choose reading, videos, interactive or "
+                "projects."
+            ).format(format_id=format_id)
         )
     return [modality for modality in MODALITIES if modality in chosen]
 

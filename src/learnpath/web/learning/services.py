@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from learnpath.content.checking import check_response
 from learnpath.content.model import Item, Step
@@ -76,8 +77,11 @@ def _check_key(key: str) -> str:
     key = str(key or "").strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise Unreadable(
-            f"idempotency_key must be 1 to {MAX_KEY_LENGTH} printable characters, made by the client once "
-            "per action (a UUID is a good choice) and sent again unchanged when the action is retried."
+            gettext(
+                "idempotency_key must be 1 to {limit} printable characters, made by the client "
+                "once per action (a UUID is a good choice) and sent again unchanged when the action is "
+                "retried."
+            ).format(limit=MAX_KEY_LENGTH)
         )
     return key
 
@@ -197,8 +201,10 @@ def _replay(learner: Any, key: str, payload_hash: str, *, resumes: bool = False)
             return {**resumed["result"], "replayed": True}
     if found["payload_hash"] != payload_hash:
         raise KeyReused(
-            f"The idempotency key {key!r} was already used for a different request. Make a new key for "
-            "each new action, and reuse a key only to retry exactly the same request."
+            gettext(
+                "The idempotency key {key!r} was already used for a different request. Make a new key for "
+                "each new action, and reuse a key only to retry exactly the same request."
+            ).format(key=key)
         )
     # A key may stand for several events (a choice and the question it starts): the last one answers.
     last = Event.objects.filter(learner_id=learner.pk, idempotency_key__in=[key, f"{key}#start"]).order_by(
@@ -264,17 +270,21 @@ def _append(
 def _open_attempt(state: LearnerState, model: CourseModel, item_id: str, seed: int | None) -> OpenQuestion:
     """The open question if it is ``item_id`` (variant ``seed``); otherwise a clear refusal."""
     if item_id not in model.items:
-        raise NotFound(f"The course has no item {item_id!r}.")
+        raise NotFound(gettext("The course has no item {item_id!r}.").format(item_id=item_id))
     attempt = state.state.question
     if attempt is None or attempt.item_id != item_id or (seed is not None and attempt.seed != seed):
         raise OutOfOrder(
-            f"The question {item_id!r} (variant {seed}) is not the one open for you. Ask for the next "
-            "activity (or choose a skill) first, then answer, ask for hints or open the solution of the "
-            "question it gives."
+            gettext(
+                "The question {item_id!r} (variant {seed}) is not the one open for you. Ask for the next "
+                "activity (or choose a skill) first, then answer, ask for hints or open the solution of the "
+                "question it gives."
+            ).format(item_id=item_id, seed=seed)
         )
     if attempt.finished:
         raise OutOfOrder(
-            f"You have already finished the question {item_id!r}. Ask for the next activity to go on."
+            gettext(
+                "You have already finished the question {item_id!r}. Ask for the next activity to go on."
+            ).format(item_id=item_id)
         )
     return attempt
 
@@ -285,28 +295,44 @@ def _part(model: CourseModel, attempt: OpenQuestion, step_id: str) -> Step:
     if attempt.one_part:
         if step_id != MAIN_PART:
             raise NotFound(
-                f"The question {item.id!r} has one part: leave step_id empty (it has no {step_id!r})."
+                gettext(
+                    "The question {id!r} has one part: leave step_id empty (it has no {step_id!r})."
+                ).format(id=item.id, step_id=step_id)
             )
         return item.main
     if step_id == MAIN_PART:
         raise Unreadable(
-            f"The question {item.id!r} has steps: say which one in step_id ({', '.join(attempt.steps)})."
+            gettext("The question {id!r} has steps: say which one in step_id ({steps}).").format(
+                id=item.id, steps=", ".join(attempt.steps)
+            )
         )
     try:
         step = item.find_step(step_id)
     except KeyError:
-        raise NotFound(f"The question {item.id!r} has no step or scaffold {step_id!r}.") from None
+        raise NotFound(
+            gettext("The question {id!r} has no step or scaffold {step_id!r}.").format(
+                id=item.id, step_id=step_id
+            )
+        ) from None
     current = attempt.current_step()
     if step_id in attempt.steps:
         if step_id in attempt.solved:
-            raise OutOfOrder(f"You already answered step {step_id!r} right. The next one is {current!r}.")
+            raise OutOfOrder(
+                gettext("You already answered step {step_id!r} right. The next one is {current!r}.").format(
+                    step_id=step_id, current=current
+                )
+            )
         if step_id != current:
-            raise OutOfOrder(f"Answer step {current!r} first: the steps go in order.")
+            raise OutOfOrder(
+                gettext("Answer step {current!r} first: the steps go in order.").format(current=current)
+            )
         return step
     parent = next(s for s in item.steps if any(c.id == step_id for c in s.scaffolds))
     if parent.id != current:
         raise OutOfOrder(
-            f"{step_id!r} helps with step {parent.id!r}, which is not the step you are on ({current!r})."
+            gettext(
+                "{step_id!r} helps with step {id!r}, which is not the step you are on ({current!r})."
+            ).format(step_id=step_id, id=parent.id, current=current)
         )
     return step
 
@@ -342,7 +368,7 @@ def attempt_record(
         try:
             confidence = Confidence(confidence).value
         except ValueError:
-            raise Unreadable("confidence must be one of low, medium, high (or left out).") from None
+            raise Unreadable(gettext("confidence must be one of low, medium, high (or left out).")) from None
     payload = {
         "kind": "answer",
         "item": item_id,
@@ -500,7 +526,9 @@ def solution_view(
 
     def describe(item: Item) -> dict[str, Any]:
         if not item.solution:
-            raise NotFound(f"The question {item_id!r} has no worked solution.")
+            raise NotFound(
+                gettext("The question {item_id!r} has no worked solution.").format(item_id=item_id)
+            )
         return {"solution": item.solution}
 
     return _question_event(
@@ -522,7 +550,7 @@ def resource_view(
     model = practice_course(learner, course_id)
     resource = model.resources.get(resource_id)
     if resource is None:
-        raise NotFound(f"The course has no resource {resource_id!r}.")
+        raise NotFound(gettext("The course has no resource {resource_id!r}.").format(resource_id=resource_id))
     payload = {"kind": "resource", "resource": resource_id}
 
     def build(state: LearnerState, moment: datetime) -> list[NewEvent]:
@@ -546,8 +574,10 @@ def _start_event(
     ranked = selectors.suggestions(state, model, now=moment, chosen_skill=chosen)
     if not ranked:
         raise OutOfOrder(
-            "There is nothing new to practise right now: no review is due and nothing else is ready. "
-            "Choose any skill on your map to practise it again."
+            gettext(
+                "There is nothing new to practise right now: no review is due and nothing else is ready. "
+                "Choose any skill on your map to practise it again."
+            )
         )
     top = ranked[0]
     item = model.items[top.item_id]
@@ -592,7 +622,7 @@ def skill_choose(
     """
     model = practice_course(learner, course_id)
     if skill_id not in model.graph:
-        raise NotFound(f"The course has no skill {skill_id!r}.")
+        raise NotFound(gettext("The course has no skill {skill_id!r}.").format(skill_id=skill_id))
     payload = {"kind": "choice", "skill": skill_id}
     key = _check_key(idempotency_key)
 
@@ -613,14 +643,16 @@ def override_reason_clean(reason: str) -> str:
     """The teacher's reason on one line, or ``Unreadable`` if it is empty or too long."""
     text = " ".join(str(reason or "").split())
     if not text:
-        raise Unreadable("Give a reason: the learner reads it next to the skill.")
+        raise Unreadable(gettext("Give a reason: the learner reads it next to the skill."))
     if len(text) > MAX_OVERRIDE_REASON:
         raise Unreadable(
-            f"Keep the reason to {MAX_OVERRIDE_REASON} characters (it has {len(text)}): the learner reads it "
-            "next to the skill."
+            gettext(
+                "Keep the reason to {limit} characters (it has {length}): the learner reads it "
+                "next to the skill."
+            ).format(limit=MAX_OVERRIDE_REASON, length=len(text))
         )
     if not text.isprintable():
-        raise Unreadable("The reason has characters that cannot be shown; write it as plain text.")
+        raise Unreadable(gettext("The reason has characters that cannot be shown; write it as plain text."))
     return text
 
 
@@ -645,11 +677,11 @@ def mastery_override(
     """
     model = practice_course(learner, course_id)
     if skill_id not in model.graph:
-        raise NotFound(f"The course has no skill {skill_id!r}.")
+        raise NotFound(gettext("The course has no skill {skill_id!r}.").format(skill_id=skill_id))
     try:
         way = OverrideDirection(direction)
     except ValueError:
-        raise Unreadable("Choose “mastered” or “needs another look”.") from None
+        raise Unreadable(gettext("Choose “mastered” or “needs another look”.")) from None
     text = override_reason_clean(reason)
     payload = {"kind": OVERRIDE, "skill": skill_id, "direction": str(way), "reason": text}
     name = model.graph.name(skill_id)
@@ -658,11 +690,15 @@ def mastery_override(
         entry = state.state.skills.get(skill_id)
         mastered = entry is not None and entry.is_mastered
         if way is OverrideDirection.MASTERED and mastered and entry is not None and not entry.lapsed:
-            raise OutOfOrder(f"{name} is already mastered: there is nothing to change.")
+            raise OutOfOrder(
+                gettext("{name} is already mastered: there is nothing to change.").format(name=name)
+            )
         if way is OverrideDirection.NEEDS_REVIEW and not mastered:
             raise OutOfOrder(
-                f"{name} is not mastered yet, so there is nothing to take another look at: the learner "
-                "is still working towards it. Leave feedback on an attempt instead."
+                gettext(
+                    "{name} is not mastered yet, so there is nothing to take another look at: the learner "
+                    "is still working towards it. Leave feedback on an attempt instead."
+                ).format(name=name)
             )
         from learnpath.web.accounts import api as accounts_api
 
@@ -711,7 +747,7 @@ def placement_event_record(
         made = [NewEvent(**fields) for fields in build(moment)]
         for new in made:
             if new.kind not in (PLACEMENT_ANSWER, PLACEMENT):
-                raise ValueError(f"not a placement event: {new.kind!r}")
+                raise ValueError(f"not a placement event: {new.kind!r}")  # English: for programmers
         return made
 
     return _record(learner=learner, model=model, key=idempotency_key, payload=payload, now=now, build=events)

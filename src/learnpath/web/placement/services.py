@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learnpath.content.checking import check_response
 from learnpath.engine.placement import Outcome, PlacementResult, PlacementState
@@ -170,7 +171,9 @@ def placement_answer(
         session = _locked_active(learner, course_id)
         if session is None:
             raise NoPlacement(
-                "You have no placement in progress in this course. Start one with “Check what I know”."
+                gettext(
+                    "You have no placement in progress in this course. Start one with “Check what I know”."
+                )
             )
         question = session.question
         if (
@@ -179,14 +182,18 @@ def placement_answer(
             or (seed is not None and question["seed"] != seed)
         ):
             raise NotTheQuestion(
-                f"The question {item_id!r} is not the one placement is asking you now. Reload the page (or "
-                "ask for the current question) and answer that one."
+                gettext(
+                    "The question {item_id!r} is not the one placement is asking you now. Reload the page "
+                    "(or ask for the current question) and answer that one."
+                ).format(item_id=item_id)
             )
         info = curriculum_api.course_info(course_id=course_id)
         if info is None or info.checksum != session.course_checksum:  # a new version since it started
             raise NotTheQuestion(
-                "This course has changed since your placement started. Open the placement page to start "
-                "again with the new questions."
+                gettext(
+                    "This course has changed since your placement started. Open the placement page to start "
+                    "again with the new questions."
+                )
             )
         placement = session_placement(session)
         if not_learned:
@@ -262,8 +269,10 @@ def cap_set(*, actor: Any, class_id: int, max_questions: int | None) -> int | No
     klass = access_class_cap(actor, class_id)
     if max_questions is not None and not selectors.MIN_CAP <= max_questions <= selectors.MAX_CAP:
         raise PlacementError(
-            f"The cap must be a whole number from {selectors.MIN_CAP} to {selectors.MAX_CAP} questions "
-            "(or empty for the default of 20)."
+            gettext(
+                "The cap must be a whole number from {min_cap} to {max_cap} questions (or empty for the "
+                "default of 20)."
+            ).format(min_cap=selectors.MIN_CAP, max_cap=selectors.MAX_CAP)
         )
     with transaction.atomic():
         if max_questions is None:

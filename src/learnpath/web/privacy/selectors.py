@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from learnpath.web.accounts import api as accounts_api
+from learnpath.web.privacy.labels import field_name
 from learnpath.web.privacy.models import ConsentRecord, DeletionRequest, OrganisationPolicy, Purpose
 
 ROWS_SHOWN = 200
@@ -119,10 +120,6 @@ APP_TITLES = {
 }
 
 
-def _label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
-
-
 def _text(value: Any, key: str = "") -> str:
     if value is None or value == "":
         return "—"
@@ -130,11 +127,11 @@ def _text(value: Any, key: str = "") -> str:
         # In the reader's time zone (accounts.timezones).
         return timezone.localtime(datetime.fromisoformat(value)).strftime("%d %b %Y, %H:%M %Z")
     if key == "file_data":
-        return "(file: in the JSON download)"
+        return gettext("(file: in the JSON download)")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, dict):
-        return "; ".join(f"{_label(k)}: {_text(v, k)}" for k, v in value.items())
+        return "; ".join(f"{field_name(k)}: {_text(v, k)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_text(v) for v in value) if value else "—"
     return str(value)
@@ -151,15 +148,15 @@ def readable(data: dict[str, Any]) -> list[Section]:
                 columns = [c for c in value[0] if c != "id"]
                 tables.append(
                     Table(
-                        title=_label(key),
-                        columns=[_label(c) for c in columns],
+                        title=field_name(key),
+                        columns=[field_name(c) for c in columns],
                         rows=[[_text(row.get(c), c) for c in columns] for row in value[:ROWS_SHOWN]],
                         total=len(value),
                     )
                 )
             elif isinstance(value, dict):
-                facts.extend((_label(k), _text(v, k)) for k, v in value.items())
+                facts.extend((field_name(k), _text(v, k)) for k, v in value.items())
             else:
-                facts.append((_label(key), _text(value)))
+                facts.append((field_name(key), _text(value)))
         sections.append(Section(title=APP_TITLES.get(label, label), facts=facts, tables=tables))
     return sections

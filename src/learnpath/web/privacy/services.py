@@ -154,6 +154,7 @@ def deletion_run(*, request_id: int, now: datetime) -> DeletionRequest:
             DeletionRequest.objects.filter(pk=request_id).update(
                 attempts=F("attempts") + 1, last_error=f"{label}: {type(error).__name__}"[:200]
             )
+            # English: for operators (the deletion task's log); the page says it in the reader's language
             raise DeletionIncomplete(
                 f"Deletion stopped in {label}; the apps before it are done. Run it again to continue."
             ) from error
