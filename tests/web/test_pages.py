@@ -227,3 +227,33 @@ def test_pages_are_accessible_landmarks(client: Client) -> None:
     assert '<main id="main"' in page
     assert 'href="#main"' in page  # skip link
     assert '<nav aria-label="Main">' in page
+
+
+JOINED_COUNT = re.compile(r'JOIN "curriculum_(skill|item|resource|project)"')
+
+
+def test_course_counts_never_multiply_one_relation_by_another(
+    teacher: User,
+    client_of: Callable[[User], Client],
+    generated_documents: Any,
+    build_pack: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    # Counting skills and items through joins in one query multiplied their rows: with the OATutor pool
+    # the home page took about 50 seconds (issue 13). Each count is its own subquery now, and right.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    curriculum_api.course_import(
+        pack=build_pack(generated_documents(course_id="big", skills=30, items_per_skill=4))
+    )
+    client = client_of(teacher)
+    for path, shown in (("/", ("30 skills", "120 practice items")), ("/courses/big/", ("<dd>120</dd>",))):
+        with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(12):
+            page = client.get(path).content.decode()
+        sql = [q["sql"] for q in queries.captured_queries]
+        # One relation joined to count it is fine; two in one query multiply each other's rows.
+        joined = [q for q in sql if "COUNT(" in q and len(set(JOINED_COUNT.findall(q))) > 1]
+        assert joined == [], f"{path} counts two relations through joins in one query: {joined}"
+        for text in shown:
+            assert text in page, (path, text)

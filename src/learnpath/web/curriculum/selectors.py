@@ -7,14 +7,24 @@ from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from learnpath.content.build import build_item
 from learnpath.content.model import MODALITIES, Pack
 from learnpath.content.pack import pack_from_documents
 from learnpath.content.templates import TemplateError, instantiate
-from learnpath.web.curriculum.models import ClassCourse, Course, Item, MediaFile, Prerequisite, Skill
+from learnpath.web.curriculum.models import (
+    ClassCourse,
+    Course,
+    Item,
+    MediaFile,
+    Prerequisite,
+    Project,
+    Resource,
+    Skill,
+)
 
 
 @dataclass(frozen=True)
@@ -96,14 +106,26 @@ def prerequisite_order(positions: dict[int, int], edges: list[tuple[int, int]]) 
     return order
 
 
+def _live_count(model: Any) -> Coalesce:
+    """The number of live (not retired) rows of ``model`` in the outer query's course, as a subquery.
+
+    One subquery per count: counting two relations through joins in one query multiplies their rows (a
+    course with 1,000 skills and 10,000 items made 10 million rows, about 50 seconds with the OATutor pool).
+    """
+    live = (
+        model.objects.filter(course=OuterRef("pk"), retired=False)
+        .order_by()
+        .values("course")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(live), 0)
+
+
 def course_list(*, courses: QuerySet[Course]) -> list[Course]:
     """The given courses (already filtered by access) with their live skill and item counts."""
-    return list(
-        courses.annotate(
-            skill_count=Count("skills", filter=Q(skills__retired=False), distinct=True),
-            item_count=Count("items", filter=Q(items__retired=False), distinct=True),
-        ).order_by("title")
-    )
+    counted = courses.annotate(skill_count=_live_count(Skill), item_count=_live_count(Item))
+    return list(counted.order_by("title"))
 
 
 def course_overview(*, course: Course) -> CourseOverview:
@@ -125,10 +147,15 @@ def course_overview(*, course: Course) -> CourseOverview:
             prerequisite = skills[prerequisite_id]
             prerequisites[skill_id].append(SkillLink(prerequisite.slug, prerequisite.name))
     order = prerequisite_order({pk: skill.position for pk, skill in skills.items()}, edges)
-    counts = Course.objects.filter(pk=course.pk).aggregate(
-        items=Count("items", filter=Q(items__retired=False), distinct=True),
-        resources=Count("resources", filter=Q(resources__retired=False), distinct=True),
-        projects=Count("projects", filter=Q(projects__retired=False), distinct=True),
+    counts = (
+        Course.objects.filter(pk=course.pk)
+        .annotate(
+            live_items=_live_count(Item),
+            live_resources=_live_count(Resource),
+            live_projects=_live_count(Project),
+        )
+        .values("live_items", "live_resources", "live_projects")
+        .get()
     )
     return CourseOverview(
         course=course,
@@ -142,9 +169,9 @@ def course_overview(*, course: Course) -> CourseOverview:
             )
             for pk in order
         ),
-        item_count=counts["items"],
-        resource_count=counts["resources"],
-        project_count=counts["projects"],
+        item_count=counts["live_items"],
+        resource_count=counts["live_resources"],
+        project_count=counts["live_projects"],
     )
 
 
