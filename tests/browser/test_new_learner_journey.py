@@ -205,7 +205,8 @@ def journey(
     expect(page.get_by_role("heading", name=words["placed"])).to_be_visible()
     in_language(page, language)
     shot("03-placed")
-    page.get_by_test_id("to-map").click()
+    with page.expect_navigation():
+        page.get_by_test_id("to-map").click()
 
     # A month later: what placement found known is due for review, and Continue brings it back.
     offset_file.write_text("30\n", encoding="utf-8")
@@ -232,7 +233,9 @@ def journey(
     seen_maths = False
     while answered < DAILY_GOAL or not seen_maths:
         assert answered < DAILY_GOAL + 8, "no practice question with maths came up"
-        page.get_by_test_id("back-to-map").click()
+        with page.expect_navigation():
+            page.get_by_test_id("back-to-map").click()
+        expect(page.get_by_role("heading", name=words["map"])).to_be_visible()
         offered = [page.get_by_test_id(f"choose-{skill}") for skill in MATHS_SKILLS]
         choose = next((button for button in offered if button.count()), None)
         assert choose is not None, "no skill with maths is offered on the board"
