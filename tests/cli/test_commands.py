@@ -15,7 +15,20 @@ from learnpath.cli.main import main
 from learnpath.content.demo import DEMO_PACK_PATH
 from learnpath.content.pack import dump_pack, load_pack
 
-COMMANDS = ("demo", "serve", "import", "export", "eval", "simulate", "rebuild-state", "fit", "worker")
+COMMANDS = (
+    "demo",
+    "serve",
+    "check",
+    "backup",
+    "restore",
+    "import",
+    "export",
+    "eval",
+    "simulate",
+    "rebuild-state",
+    "fit",
+    "worker",
+)
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,11 +56,9 @@ def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) ->
 @pytest.fixture
 def django_already_started(monkeypatch: pytest.MonkeyPatch) -> None:
     """pytest-django has configured Django and the test database; the commands must not redo it."""
-    monkeypatch.setattr(runtime, "start_django", lambda args, demo=False, migrate=True: None)
+    monkeypatch.setattr(runtime, "start_django", lambda args, **options: None)
     for module in ("importing", "export", "demo", "serve"):
-        monkeypatch.setattr(
-            f"learnpath.cli.{module}.start_django", lambda args, demo=False, migrate=True: None
-        )
+        monkeypatch.setattr(f"learnpath.cli.{module}.start_django", lambda args, **options: None)
 
 
 def _broken_pack(tmp_path: Path) -> Path:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from learnpath.cli.runtime import add_data_dir_option, add_serve_options, serve_wsgi, start_django
+from learnpath.cli.runtime import (
+    OperatorProblem,
+    add_data_dir_option,
+    add_serve_options,
+    port_problem,
+    serve_wsgi,
+    start_django,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -24,6 +31,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    problem = None if args.no_serve else port_problem(args.host, args.port)
+    if problem is not None:
+        raise OperatorProblem(problem)
     start_django(args, demo=True)
     from learnpath.content.demo import DEMO_PACK_PATH
     from learnpath.content.pack import load_pack

@@ -401,7 +401,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--data", required=True, type=Path, help="folder of AKT-format fold files")
     parser.add_argument("--json", type=Path, help="write the runs to this JSON file")
     parser.add_argument(
-        "--plot", type=Path, help="calibration plot (PNG); default: calibration.png beside --json, or here"
+        "--plot", type=Path, help="calibration plot (PNG); default: calibration.png beside --json, or none"
     )
     parser.add_argument("--folds", type=int, nargs="+", help="only these fold numbers (default: all)")
     parser.add_argument("--protocols", nargs="+", choices=PROTOCOLS, default=list(PROTOCOLS))
@@ -443,9 +443,10 @@ def run(args: argparse.Namespace) -> int:
     print("* the model learnpath uses by default; ECE pooled over folds, 10 equal-width bins")
     for line in undefined_notes(records):
         print(line)
-    plot = args.plot or ((args.json.parent if args.json else Path.cwd()) / "calibration.png")
-    write_calibration_plot(runs, plot)
-    print(f"calibration plot: {plot}")
+    plot = args.plot or (args.json.parent / "calibration.png" if args.json else None)
+    if plot is not None:
+        write_calibration_plot(runs, plot)
+        print(f"calibration plot: {plot}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"runs": json_safe(records)}, indent=2) + "\n", encoding="utf-8")

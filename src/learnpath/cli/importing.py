@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from learnpath.cli.runtime import add_data_dir_option, start_django
+from learnpath.cli.runtime import OperatorProblem, add_data_dir_option, start_django
 
 USAGE = "learnpath import PACK_DIR | learnpath import oatutor SOURCE [--skip-list FILE]"
 
@@ -26,9 +27,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--skip-list",
         type=Path,
-        default=Path("oatutor-skipped.csv"),
+        default=None,
         help="OATutor only: where to write the skipped problems and their reasons "
-        "(default: oatutor-skipped.csv)",
+        "(default: oatutor-skipped.csv in the data folder)",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="validate (and convert) only; change nothing in the database"
@@ -83,21 +84,35 @@ def _import_oatutor(args: argparse.Namespace, source: Path) -> int:
             file=sys.stderr,
         )
         return 2
+    if not args.dry_run:
+        start_django(args)  # a missing key or database is said now, not after a minute of converting
+    skip_list: Path = args.skip_list or _data_dir(args) / "oatutor-skipped.csv"
+    if not skip_list.parent.is_dir():
+        raise OperatorProblem(f"cannot write the skip list: {skip_list.parent} is not a folder.")
     try:
         conversion = convert_oatutor(source)
     except OatutorSourceError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    write_skip_list(conversion, args.skip_list)
-    print(f"Converted {len(conversion.packs)} course(s); skip list written to {args.skip_list}")
+    write_skip_list(conversion, skip_list)
+    print(f"Converted {len(conversion.packs)} course(s); skip list written to {skip_list}")
     if not args.dry_run:
-        start_django(args)
         from learnpath.web.curriculum.api import course_import
 
         for pack in conversion.packs:
             print(_describe(course_import(pack=pack)))
     print(f"{conversion.imported_problems} problems imported, {len(conversion.skipped)} skipped")
     return 0
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    """The data folder (made if missing, as the database would make it)."""
+    folder = Path(args.data_dir or os.environ.get("LEARNPATH_DATA_DIR") or "data").resolve()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OperatorProblem(f"cannot use the data folder {folder} ({error.strerror}).") from None
+    return folder
 
 
 def _describe(result: Any) -> str:

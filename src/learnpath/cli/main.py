@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "demo",
     "serve",
+    "check",
     "importing",
     "export",
     "eval_command",
@@ -22,6 +23,7 @@ COMMAND_MODULES = (
     "fit",
     "worker",
     "simulate",
+    "backup",
 )
 
 
@@ -48,7 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    status: int = args.func(args)
+    from learnpath.cli.runtime import OperatorProblem
+
+    try:
+        status: int = args.func(args)
+    except OperatorProblem as problem:
+        print(f"learnpath {args.command}: {problem}", file=sys.stderr)
+        return 2
     return status
 
 

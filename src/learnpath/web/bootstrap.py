@@ -18,8 +18,10 @@ def setup_django() -> None:
 
 
 def migrate(*, verbosity: int = 0) -> None:
-    """Bring the database schema up to date (creating the SQLite file on first use)."""
+    """Bring the database schema up to date (creating the SQLite file on first use), and make the table of
+    the shared cache (settings.CACHES) if it is not there yet."""
     setup_django()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=verbosity)
+    call_command("createcachetable", verbosity=verbosity)

@@ -40,6 +40,11 @@ Environment variables (all optional unless said otherwise):
 - ``LEARNPATH_UPLOAD_QUOTA_BYTES``: the files one learner may keep in their portfolio (default 50 MiB).
 - ``LEARNPATH_STATIC_ROOT``: where ``collectstatic`` writes (default ``<data dir>/static`` when present).
 - ``LEARNPATH_LOG_LEVEL``: level of the ``learnpath`` loggers (default ``INFO``).
+- ``LEARNPATH_LOG_FORMAT``: ``json`` (one object per line; the default outside the demo) or ``plain``.
+- ``LEARNPATH_ACCESS_LOG``: ``1`` logs one line per request (default on outside the demo and the tests).
+- ``LEARNPATH_METRICS_TOKEN``: a bearer token that may read ``/metrics``; without it only this machine may.
+- ``PROMETHEUS_MULTIPROC_DIR``: a folder where several app processes keep their metrics (``learnpath serve``
+  makes one for its workers).
 - ``LEARNPATH_CLOCK_OFFSET_DAYS``: demo, DEBUG and tests only: the practice clock runs this many days ahead.
 """
 
@@ -82,6 +87,13 @@ DEBUG = _flag("LEARNPATH_DEBUG")
 DATA_DIR = Path(os.environ.get("LEARNPATH_DATA_DIR") or "data").resolve()
 
 
+def _data_dir_unusable(error: OSError) -> ImproperlyConfigured:
+    return ImproperlyConfigured(
+        f"cannot use the data folder {DATA_DIR} ({error.strerror or error}). Give --data-dir (or "
+        "LEARNPATH_DATA_DIR) a folder learnpath may create and write."
+    )
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if TESTING:
@@ -89,7 +101,10 @@ if not SECRET_KEY:
     elif DEMO or (DATA_DIR / "secret_key").is_file():
         # The demo makes its key once; later commands on the same data directory (import, export,
         # serve) read it back instead of refusing to start.
-        SECRET_KEY = data_dir_secret(DATA_DIR, "secret_key", nbytes=50)
+        try:
+            SECRET_KEY = data_dir_secret(DATA_DIR, "secret_key", nbytes=50)
+        except OSError as error:
+            raise _data_dir_unusable(error) from None
     else:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it to a long random string (for example the output of "
@@ -116,6 +131,8 @@ INSTALLED_APPS = [
     # The background worker (``learnpath worker``): its queue and schedules live in this database
     # (docs/decisions/0041-served-model-and-worker.md).
     "django_q",
+    # Request, database and cache metrics in the Prometheus format, read at /metrics (learnpath.web.metrics).
+    "django_prometheus",
     # A second factor for staff (docs/decisions/0080-second-factor.md): TOTP apps and recovery codes. Before
     # accounts, whose admin module takes their devices out of the Django admin.
     "django_otp",
@@ -132,6 +149,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: the request id and its log line, and django-prometheus's timings, cover every layer.
+    "learnpath.web.request_log.RequestLogMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -150,6 +170,7 @@ MIDDLEWARE = [
     "learnpath.web.accounts.second_factor.SecondFactorRequired",
     # Last, so its refusal is a normal page (signed-in header, CSP); nothing before it reads the body.
     "learnpath.web.request_limits.RequestSizeLimitMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # Content-Security-Policy on every page (django-csp; docs/decisions/0072-content-security-policy.md): only
@@ -188,6 +209,8 @@ Q_CLUSTER = {
     "ack_failures": True,
     "save_limit": 200,
     "label": "Background tasks",
+    # The worker's heartbeat goes to its own memory, not to the shared cache in the database.
+    "cache": "worker_status",
     "poll": 2,
 }
 LEARNPATH_FIT_MIN_ANSWERS = int(os.environ.get("LEARNPATH_FIT_MIN_ANSWERS", "5000"))
@@ -238,16 +261,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     if not DATABASE_URL and not TESTING:
-        data_dir_private(DATA_DIR)
+        try:
+            data_dir_private(DATA_DIR)
+        except OSError as error:
+            raise _data_dir_unusable(error) from None
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("LEARNPATH_CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds only short-lived counters (learnpath.web.throttle: failed sign-ins and codes). Memory of
-# the one process `learnpath serve` runs is enough; several processes would need a shared cache here.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "learnpath"}}
+# The cache holds only short-lived counters (learnpath.web.throttle: failed sign-ins and codes). They must be
+# shared by every app process, or each of N processes would allow its own N-th of the limit: so outside
+# the tests they live in the database every process shares (a table made by `learnpath serve` and
+# `learnpath check`, see bootstrap.migrate). Tests keep one process's memory.
+CACHE_TABLE = "learnpath_cache"
+_LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+if TESTING:
+    CACHES = {"default": {"BACKEND": _LOCMEM, "LOCATION": "learnpath"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
+CACHES["worker_status"] = {"BACKEND": _LOCMEM, "LOCATION": "worker"}
+
+# /metrics (learnpath.web.metrics): with a token, readable by whoever sends it; without, only from this
+# machine directly.
+LEARNPATH_METRICS_TOKEN = os.environ.get("LEARNPATH_METRICS_TOKEN", "")
 
 # --- Accounts and sessions ------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -321,7 +359,7 @@ if not HTTPS and (SECURE_SSL_REDIRECT or SECURE_HSTS_SECONDS):
     _asked = "LEARNPATH_SSL_REDIRECT" if SECURE_SSL_REDIRECT else "LEARNPATH_HSTS_SECONDS"
     raise ImproperlyConfigured(f"{_asked} needs HTTPS, but LEARNPATH_HTTPS is off (or this is the demo).")
 # Load balancers may probe /health over plain HTTP behind the proxy.
-SECURE_REDIRECT_EXEMPT = [r"^health$"]
+SECURE_REDIRECT_EXEMPT = [r"^health(/ready|/live)?$", r"^metrics$"]
 
 # Mail (password reset links). The demo prints mail to its console unless a mail server is configured;
 # otherwise SMTP, by default to a mail server on this machine (Django's localhost:25).
@@ -370,18 +408,32 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Logging --------------------------------------------------------------------------------------
 LOG_LEVEL = os.environ.get("LEARNPATH_LOG_LEVEL", "INFO").upper()
+# json: one JSON object per line, for log collectors (the default when serving real learners); plain: for a
+# person at a terminal (the default of the demo and the tests). Every line carries the request's id.
+LOG_FORMAT = os.environ.get("LEARNPATH_LOG_FORMAT", "plain" if (DEMO or TESTING) else "json").lower()
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LEARNPATH_LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
+# One line per request (learnpath.request): on when serving real learners, off in the demo and the tests.
+ACCESS_LOG = _flag("LEARNPATH_ACCESS_LOG", default=not (DEMO or TESTING))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "learnpath.web.request_log.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+        "plain": {"format": "{asctime} {levelname} {name} [{request_id}]: {message}", "style": "{"},
+        "json": {"()": "learnpath.web.request_log.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "learnpath": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "learnpath.request": {
+            "handlers": ["console"],
+            "level": "INFO" if ACCESS_LOG else "WARNING",
+            "propagate": False,
+        },
         # 4xx/5xx responses, with the traceback of a 500.
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},

@@ -1,9 +1,9 @@
-"""URLs: pages, sign-in, admin, the REST API under /api/, and /health."""
+"""URLs: pages, sign-in, admin, the REST API under /api/, the health checks and /metrics."""
 
 from django.contrib import admin
 from django.urls import include, path
 
-from learnpath.web import health
+from learnpath.web import health, metrics
 from learnpath.web.accounts import views as accounts_views
 from learnpath.web.curriculum import views as curriculum_views
 from learnpath.web.restapi import api
@@ -26,4 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("health", health.health, name="health"),
+    path("health/live", health.live, name="live"),
+    path("health/ready", health.ready, name="ready"),
+    path("metrics", metrics.metrics, name="metrics"),
 ]

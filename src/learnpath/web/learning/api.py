@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from learnpath.web.learning.course_model import course_models_warm
 from learnpath.web.learning.errors import LearningError
 from learnpath.web.learning.pacing import AssignmentsSource, assignments_source_set
 from learnpath.web.learning.preferences import (
@@ -34,7 +35,9 @@ __all__ = [
     "ProfileView",
     "RebuildReport",
     "assignments_source_set",
+    "course_models_warm",
     "derived_snapshot",
+    "fit_timings",
     "privacy_provider",
     "question_answer_form",
     "state_rebuild",
@@ -398,3 +401,41 @@ def interests_matching(*, text: str, interest_ids: list[str] | tuple[str, ...]) 
 
 # The app's personal data, for the privacy app (docs/privacy.md): what it holds, export and erase.
 from learnpath.web.learning import privacy as privacy_provider  # noqa: E402
+
+
+@dataclass(frozen=True)
+class FitTiming:
+    """How long a course's learner-model fits took: for the operators' metrics."""
+
+    course_id: str
+    fits: int
+    last_seconds: float
+    total_seconds: float
+
+
+def fit_timings() -> list[FitTiming]:
+    """Per course with at least one stored fit: how many, the last one's and all fits' wall-clock seconds
+    (one grouped query and one for the last fits; fits are few per course)."""
+    from django.db.models import Count, Max, Sum
+
+    from learnpath.web.learning.models import FittedModel
+
+    totals = FittedModel.objects.values("course_id").annotate(
+        fits=Count("id"), last=Max("number"), total=Sum("seconds")
+    )
+    by_course = {row["course_id"]: row for row in totals}
+    last_seconds = {
+        (course, number): seconds
+        for course, number, seconds in FittedModel.objects.filter(
+            number__in={row["last"] for row in totals}
+        ).values_list("course_id", "number", "seconds")
+    }
+    return [
+        FitTiming(
+            course_id=course,
+            fits=row["fits"],
+            last_seconds=float(last_seconds.get((course, row["last"]), 0.0)),
+            total_seconds=float(row["total"] or 0.0),
+        )
+        for course, row in sorted(by_course.items())
+    ]

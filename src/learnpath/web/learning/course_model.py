@@ -90,8 +90,22 @@ def build_course_model(pack: Pack, checksum: str) -> CourseModel:
 
 _cache: dict[str, CourseModel] = {}
 _versions: dict[tuple[str, str, str], CourseModel] = {}
-_lock = threading.Lock()
 MAX_OLD_VERSIONS = 8
+
+_registry_lock = threading.Lock()
+"""Guards the dictionaries above and ``_build_locks``; held only for dictionary operations, never while a
+course is built."""
+_build_locks: dict[str, threading.Lock] = {}
+"""One lock per course: two requests for the same course build it once, and a large course being built
+never holds up a request for another course."""
+
+
+def _course_lock(course_id: str) -> threading.Lock:
+    with _registry_lock:
+        lock = _build_locks.get(course_id)
+        if lock is None:
+            lock = _build_locks[course_id] = threading.Lock()
+        return lock
 
 
 SERVED_VERSION_TTL = 10.0
@@ -122,7 +136,7 @@ def forget_served_version(course_id: str | None = None) -> None:
     """Look the served model up again on next use (after serving a new one). Without a course, forget
     every cached course model too (between tests, whose databases reuse version names)."""
     if course_id is None:
-        with _lock:
+        with _registry_lock:
             _served.clear()
             _cache.clear()
             _versions.clear()
@@ -154,8 +168,8 @@ def course_model(course_id: str, checksum: str, version: str | None = None) -> C
     cached = _cache.get(course_id)
     if cached is not None and cached.checksum == checksum and cached.loop.model.version == wanted:
         return cached
-    with _lock:
-        key = (course_id, checksum, wanted)
+    key = (course_id, checksum, wanted)
+    with _course_lock(course_id):
         found = _versions.get(key)
         if found is not None:
             return found
@@ -164,13 +178,31 @@ def course_model(course_id: str, checksum: str, version: str | None = None) -> C
             cached = build_course_model(curriculum_api.course_pack(course_id=course_id), checksum)
         if cached.loop.model.version != wanted:
             cached = _with_model(cached, wanted)
-        if version is None:
-            _cache[course_id] = cached
-        else:
-            if len(_versions) >= MAX_OLD_VERSIONS:
-                _versions.pop(next(iter(_versions)))
-            _versions[key] = cached
+        with _registry_lock:
+            if version is None:
+                _cache[course_id] = cached
+            else:
+                if len(_versions) >= MAX_OLD_VERSIONS:
+                    _versions.pop(next(iter(_versions)))
+                _versions[key] = cached
     return cached
+
+
+def course_models_warm() -> list[str]:
+    """Build the model of every course's current version, serving its current learner model, so the first
+    learner of each course after a start does not wait for it. Returns the ids of the courses built.
+
+    ``learnpath serve`` calls it before it takes traffic (in the parent process when it runs several, so
+    every worker starts with the models built); the readiness check reports until it has run.
+    """
+    warmed: list[str] = []
+    for course_id in curriculum_api.course_ids():
+        info = curriculum_api.course_info(course_id=course_id)
+        if info is None:  # deleted meanwhile
+            continue
+        course_model(info.id, info.checksum)
+        warmed.append(info.id)
+    return warmed
 
 
 def course_model_in_use(course_id: str) -> CourseModel | None:

@@ -30,6 +30,7 @@ from learnpath.web.learning.access import access_practice_course
 from learnpath.web.learning.clock import now as clock_now
 from learnpath.web.learning.course_model import CourseModel, course_model
 from learnpath.web.learning.errors import KeyReused, LearningError, NotFound, OutOfOrder, Unreadable
+from learnpath.web.learning.metrics import event_counted
 from learnpath.web.learning.models import Event, LearnerCourse, LearnerProfile, ResumedKey
 from learnpath.web.learning.store import LearnerState, event_from_row, resources_load, state_load, state_save
 
@@ -261,6 +262,8 @@ def _append(
     )
     state.last_event_id = row.pk
     result["event_id"] = row.pk
+    kind = new.kind
+    transaction.on_commit(lambda: event_counted(kind))
     return result
 
 
