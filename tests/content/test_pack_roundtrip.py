@@ -16,6 +16,7 @@ from learnpath.content.pack import (
     dump_pack,
     load_pack,
     pack_from_documents,
+    pack_from_validated_documents,
     validate_pack,
 )
 
@@ -137,3 +138,50 @@ def test_any_text_round_trips_byte_for_byte(
     assert again.checksum() == pack.checksum()
     dump_pack(again, second)
     assert _files(second) == _files(first)
+
+
+def _documents(pack: Pack) -> dict[str, object]:
+    """The pack's documents as a stored course version keeps them (items by their file)."""
+    items: dict[str, list[object]] = {}
+    for item in pack.items:
+        items.setdefault(item.source_file, []).append(item.document)
+    return {
+        "course": pack.meta.document,
+        "skills": [skill.document for skill in pack.skills],
+        "items": items,
+        "resources": [resource.document for resource in pack.resources],
+        "projects": [project.document for project in pack.projects],
+        "media": dict(pack.media),
+    }
+
+
+def test_validated_documents_rebuild_the_same_pack_without_validating(
+    basics: Pack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored versions were validated at import: rebuilt with their checksum, they are not validated
+    again (that was most of the cost of loading a large course) and come out equal."""
+    from learnpath.content import pack as pack_module
+
+    documents = _documents(basics)
+    expected = pack_from_documents(**documents)  # type: ignore[arg-type]
+
+    def no_validation(*args: object, **kwargs: object) -> Pack:
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(pack_module, "pack_from_documents", no_validation)
+    rebuilt = pack_from_validated_documents(**documents, checksum=basics.checksum())  # type: ignore[arg-type]
+    assert rebuilt == expected
+    assert rebuilt.checksum() == basics.checksum()
+
+
+def test_documents_that_changed_since_they_were_validated_are_validated_again(basics: Pack) -> None:
+    documents = _documents(basics)
+    broken = dict(documents)
+    broken["skills"] = [{**basics.skills[0].document, "prerequisites": ["no-such-skill"]}]
+    with pytest.raises(PackValidationError, match="no-such-skill"):
+        pack_from_validated_documents(**broken, checksum=basics.checksum())  # type: ignore[arg-type]
+    renamed = dict(documents)
+    renamed["course"] = {**basics.meta.document, "title": "Another title"}
+    rebuilt = pack_from_validated_documents(**renamed, checksum=basics.checksum())  # type: ignore[arg-type]
+    assert rebuilt.meta.title == "Another title"
+    assert rebuilt.checksum() != basics.checksum()

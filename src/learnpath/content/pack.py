@@ -28,7 +28,7 @@ from learnpath.content.limits import (
 )
 from learnpath.content.model import Pack
 from learnpath.content.problems import PackValidationError, PathKey, Problem
-from learnpath.content.validation import PackDocuments, Report, validate_documents
+from learnpath.content.validation import PackDocuments, Report, build_documents, validate_documents
 from learnpath.content.yaml_io import YamlSyntaxError, dump_yaml, read_yaml
 
 __all__ = [
@@ -88,6 +88,33 @@ def pack_from_documents(
         reason = f"could not read the documents ({type(error).__name__}: {error})"
         raise PackValidationError([Problem("(pack)", "", reason)]) from None
     return _finish(whole, report)
+
+
+def pack_from_validated_documents(
+    course: dict[str, Any],
+    skills: list[Any],
+    items: dict[str, list[Any]],
+    resources: list[Any] | None,
+    projects: list[Any] | None,
+    media: dict[str, bytes] | None,
+    *,
+    checksum: str,
+) -> Pack:
+    """Rebuild a pack from documents that ``pack_from_documents`` accepted before (a stored course
+    version), without validating them again: validation is most of the cost of loading a large course
+    (seconds for 2,000 items), and the documents have not changed since, which ``checksum`` (the
+    pack's ``checksum()`` when it was validated) proves. Documents whose checksum differs are validated in
+    full, as ``pack_from_documents`` does (``PackValidationError`` if they are not valid).
+    """
+    report = Report({})
+    try:
+        whole = _in_memory(course, skills, items, resources, projects, media, report)
+        pack = None if report.entries else build_documents(whole)
+    except Exception:  # not what was validated: the full check below says what is wrong
+        pack = None
+    if pack is not None and pack.checksum() == checksum:
+        return pack
+    return pack_from_documents(course, skills, items, resources, projects, media)
 
 
 def _in_memory(

@@ -106,15 +106,20 @@ class Report:
         return [problem for problem, _key in sorted(unique.items(), key=lambda pair: pair[1])]
 
 
-def validate_documents(documents: PackDocuments, report: Report) -> Pack | None:
-    """Check every part of ``documents`` into ``report``; the built pack if nothing was wrong."""
-    whole: dict[str, Any] = {
+def _whole(documents: PackDocuments) -> dict[str, Any]:
+    """The documents as one mapping, the optional parts empty where missing."""
+    return {
         "course": documents.course,
         "skills": documents.skills if documents.skills is not None else [],
         "items": documents.items,
         "resources": documents.resources if documents.resources is not None else [],
         "projects": documents.projects if documents.projects is not None else [],
     }
+
+
+def validate_documents(documents: PackDocuments, report: Report) -> Pack | None:
+    """Check every part of ``documents`` into ``report``; the built pack if nothing was wrong."""
+    whole = _whole(documents)
     refused: set[PathKey] = set()
     for keys, reason in schema_problems(whole):
         if keys and keys[0] in documents.unreadable:
@@ -144,6 +149,12 @@ def validate_documents(documents: PackDocuments, report: Report) -> Pack | None:
     if report.entries:
         return None
     return _build(whole, documents.media)
+
+
+def build_documents(documents: PackDocuments) -> Pack:
+    """Build the pack from documents without checking them: only for documents that passed
+    ``validate_documents`` before (``pack.pack_from_validated_documents`` checks they are those)."""
+    return _build(_whole(documents), documents.media)
 
 
 def _schema_reason(keys: PathKey, reason: str) -> str:

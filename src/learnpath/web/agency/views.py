@@ -40,13 +40,11 @@ def _milestones(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 def _course_skills(course_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
-    out = {}
-    for course_id in course_ids:
-        try:
-            out[course_id] = [(s.id, s.name) for s in curriculum_api.course_pack(course_id=course_id).skills]
-        except curriculum_api.CourseNotFound:
-            out[course_id] = []
-    return out
+    packs = curriculum_api.course_packs(course_ids=course_ids)
+    return {
+        course_id: [(s.id, s.name) for s in packs[course_id].skills] if course_id in packs else []
+        for course_id in course_ids
+    }
 
 
 def _goal_skills(user: Any, learner_id: int) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -298,15 +296,10 @@ def reflections(request: HttpRequest) -> HttpResponse:
 def _board_projects(class_ids: list[int], learner_id: int | None) -> list[dict[str, object]]:
     boards = selectors.boards_for_classes(class_ids=class_ids)
     choices = selectors.choices_of(learner_id=learner_id) if learner_id else {}
-    packs = {}
+    packs = curriculum_api.course_packs(course_ids=[board.course_id for board in boards])
     out = []
     for board in boards:
-        if board.course_id not in packs:
-            try:
-                packs[board.course_id] = curriculum_api.course_pack(course_id=board.course_id)
-            except curriculum_api.CourseNotFound:
-                packs[board.course_id] = None
-        pack = packs[board.course_id]
+        pack = packs.get(board.course_id)
         project = next((p for p in pack.projects if p.id == board.project_id), None) if pack else None
         if project is None:
             continue

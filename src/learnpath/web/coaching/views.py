@@ -686,16 +686,16 @@ def my_plan(request: HttpRequest) -> HttpResponse:
     if not access.access_is_learner(request.user):
         raise Http404("Plans are for learners.")
     plan = coaching_api.learner_plan(learner_id=request.user.pk)
-    names: dict[str, dict[str, str]] = {}
-    titles: dict[str, str] = {}
+    course_ids = [entry.course_id for entry in plan]
+    packs = curriculum_api.course_packs(course_ids=course_ids)
+    infos = curriculum_api.courses_info(course_ids=course_ids)
     rows = []
     for entry in plan:
-        if entry.course_id not in names:
-            names[entry.course_id] = dict(selectors.course_skills(course_id=entry.course_id))
-            info = curriculum_api.course_info(course_id=entry.course_id)
-            titles[entry.course_id] = info.title if info is not None else "a course no longer offered"
-        name = names[entry.course_id].get(entry.skill_id, "a skill no longer in the course")
-        rows.append((entry, name, titles[entry.course_id]))
+        pack = packs.get(entry.course_id)
+        names = {skill.id: skill.name for skill in pack.skills} if pack is not None else {}
+        info = infos.get(entry.course_id)
+        title = info.title if info is not None else "a course no longer offered"
+        rows.append((entry, names.get(entry.skill_id, "a skill no longer in the course"), title))
     return render(request, "coaching/plan.html", {"rows": rows, "now": timezone.now()})
 
 
@@ -705,11 +705,8 @@ def class_projects(request: HttpRequest, class_id: int) -> HttpResponse:
     """A teacher offers topics and formats of the course projects to the class (agency keeps the offers)."""
     klass = access.access_class_teacher(request.user, class_id)
     projects_by_key = {}
-    for course_id in selectors.class_course_ids(class_id=class_id):
-        try:
-            pack = curriculum_api.course_pack(course_id=course_id)
-        except curriculum_api.CourseNotFound:
-            continue
+    packs = curriculum_api.course_packs(course_ids=selectors.class_course_ids(class_id=class_id))
+    for course_id, pack in packs.items():
         for project in pack.projects:
             projects_by_key[f"{course_id}/{project.id}"] = (course_id, project)
     if request.method == "POST":

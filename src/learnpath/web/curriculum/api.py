@@ -71,11 +71,50 @@ def course_import(*, pack: Pack, actor: Any = None, organisation_id: int | None 
     return services.course_import(pack=pack, actor=actor, organisation_id=organisation_id)
 
 
+_packs: dict[str, tuple[str, Pack]] = {}
+"""The last pack rebuilt for each course, with its checksum: a pack is immutable and its checksum names its
+version, so one query (the checksum) says whether it is still current. Bounded by the number of courses."""
+
+
 def course_pack(*, course_id: str) -> Pack:
-    """The ``Pack`` of a course's current version, as imported; raises ``CourseNotFound`` if there is none."""
-    if not Course.objects.filter(slug=course_id).exists():
+    """The ``Pack`` of a course's current version, as imported; raises ``CourseNotFound`` if there is none.
+
+    One query when this process has rebuilt the current version before (pages that name a course's skills
+    or projects call it per course); otherwise the version's documents and media are read and rebuilt.
+    """
+    pack = course_packs(course_ids=[course_id]).get(course_id)
+    if pack is None:
         raise CourseNotFound(f"no course {course_id!r}; `learnpath import` it first")
-    return selectors.course_pack(course_id=course_id)
+    return pack
+
+
+def course_packs_forget() -> None:
+    """Rebuild every pack from the database on next use (between tests, whose databases reuse course ids
+    and checksums with other item files)."""
+    _packs.clear()
+
+
+def course_packs(*, course_ids: Iterable[str]) -> dict[str, Pack]:
+    """The current ``Pack`` of each of these courses that exists (missing ones are left out): one query
+    for their checksums, plus a rebuild of each course this process has not rebuilt at that version."""
+    wanted = list(dict.fromkeys(course_ids))
+    current = dict(Course.objects.filter(slug__in=wanted).values_list("slug", "checksum"))
+    out: dict[str, Pack] = {}
+    for course_id in wanted:
+        if course_id not in current:
+            continue
+        known = _packs.get(course_id)
+        if known is not None and known[0] == current[course_id]:
+            out[course_id] = known[1]
+        else:
+            out[course_id] = selectors.course_pack(course_id=course_id)
+            _packs[course_id] = (current[course_id], out[course_id])
+    return out
+
+
+def courses_info(*, course_ids: Iterable[str]) -> dict[str, CourseInfo]:
+    """The metadata of each of these courses that exists, by id: one query; not filtered by access."""
+    return {course.slug: _info(course) for course in Course.objects.filter(slug__in=list(course_ids))}
 
 
 def course_ids() -> list[str]:

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from learnpath.content.build import build_item
 from learnpath.content.model import MODALITIES, Pack
-from learnpath.content.pack import pack_from_documents
+from learnpath.content.pack import pack_from_validated_documents
 from learnpath.content.templates import TemplateError, instantiate
 from learnpath.web.curriculum.models import (
     ClassCourse,
@@ -246,20 +246,26 @@ def course_documents(*, course_id: str) -> dict[str, Any]:
 def course_pack(*, course_id: str) -> Pack:
     """Rebuild the ``Pack`` of a course's current version from its stored documents and media.
 
-    ``dump_pack`` of the result writes the pack that was imported (same checksum).
+    ``dump_pack`` of the result writes the pack that was imported (same checksum). The documents were
+    validated when they were imported; they are not validated again unless their checksum no longer
+    matches the version's (``content.pack.pack_from_validated_documents``).
     """
-    documents = course_documents(course_id=course_id)
+    course = Course.objects.get(slug=course_id)
+    documents, checksum = (
+        course.versions.filter(version=course.version).values_list("documents", "checksum").get()
+    )
     media = {
         path: bytes(data)
         for path, data in MediaFile.objects.filter(course__slug=course_id).values_list("path", "data")
     }
-    return pack_from_documents(
-        course=documents["course"],
-        skills=documents["skills"],
-        items=documents["items"],
-        resources=documents["resources"],
-        projects=documents["projects"],
-        media=media,
+    return pack_from_validated_documents(
+        documents["course"],
+        documents["skills"],
+        documents["items"],
+        documents["resources"],
+        documents["projects"],
+        media,
+        checksum=checksum,
     )
 
 

@@ -36,12 +36,12 @@ def learner_overview(*, learner_id: int) -> LearnerOverview:
         by_course[row.course_id].append(row)
     progress = []
     practise = []
+    infos = curriculum_api.courses_info(course_ids=by_course)
+    packs = curriculum_api.course_packs(course_ids=by_course)
     for course_id, course_rows in by_course.items():
-        info = curriculum_api.course_info(course_id=course_id)
-        try:
-            names = {s.id: s.name for s in curriculum_api.course_pack(course_id=course_id).skills}
-        except curriculum_api.CourseNotFound:
-            names = {}
+        info = infos.get(course_id)
+        pack = packs.get(course_id)
+        names = {s.id: s.name for s in pack.skills} if pack is not None else {}
         mastered = [r for r in course_rows if r.mastered]
         learning = sorted(
             (r for r in course_rows if not r.mastered and r.answers), key=lambda r: r.p_mastered
@@ -59,12 +59,15 @@ def learner_overview(*, learner_id: int) -> LearnerOverview:
         practise.extend(
             (names.get(r.skill_id, r.skill_id), info.title if info else course_id) for r in learning
         )
-    skill_names: dict[str, dict[str, str]] = {}
-    plan = []
-    for entry in coaching_api.learner_plan(learner_id=learner_id)[:PLAN_SHOWN]:
-        if entry.course_id not in skill_names:
-            skill_names[entry.course_id] = dict(learning_api.course_skill_names(course_id=entry.course_id))
-        plan.append((skill_names[entry.course_id].get(entry.skill_id, entry.skill_id), entry.due))
+    entries = coaching_api.learner_plan(learner_id=learner_id)[:PLAN_SHOWN]
+    plan_packs = curriculum_api.course_packs(course_ids=[entry.course_id for entry in entries])
+    skill_names = {
+        course_id: {skill.id: skill.name for skill in pack.skills} for course_id, pack in plan_packs.items()
+    }
+    plan = [
+        (skill_names.get(entry.course_id, {}).get(entry.skill_id, entry.skill_id), entry.due)
+        for entry in entries
+    ]
     return LearnerOverview(
         progress=progress,
         practise=practise[:PRACTISE_TOGETHER],

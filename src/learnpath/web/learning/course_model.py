@@ -134,12 +134,13 @@ def served_version(course_id: str) -> str:
 
 def forget_served_version(course_id: str | None = None) -> None:
     """Look the served model up again on next use (after serving a new one). Without a course, forget
-    every cached course model too (between tests, whose databases reuse version names)."""
+    every cached course model and pack too (between tests, whose databases reuse version names)."""
     if course_id is None:
         with _registry_lock:
             _served.clear()
             _cache.clear()
             _versions.clear()
+        curriculum_api.course_packs_forget()
     else:
         _served.pop(course_id, None)
 
