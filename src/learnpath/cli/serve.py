@@ -26,6 +26,7 @@ from learnpath.cli.runtime import (
     serve_wsgi,
     sqlite_checkpoint,
     start_django,
+    static_collect,
 )
 
 
@@ -106,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         start_django(args, migrate=not args.no_migrate)
         _demo_accounts_off()
+        collected = static_collect()
+        if collected:
+            print(collected, flush=True)
         models_warm()
         if sys.platform == "win32":
             serve_wsgi(host=args.host, port=args.port, threads=args.threads * workers)

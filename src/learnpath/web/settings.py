@@ -403,6 +403,14 @@ elif (DATA_DIR / "static").is_dir():
 else:
     # Nothing collected: whitenoise serves straight from the apps (finders), zero set-up.
     STATIC_ROOT = None
+if STATIC_ROOT is not None:
+    # Collected (`learnpath serve` collects when the files changed): names carry a hash of the content, so
+    # browsers keep them for a year, and each is served gzip-compressed when the browser can
+    # take it. A file not collected yet is served under its plain name (manifest_strict off) by the finders.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "learnpath.web.static_storage.CollectedStaticFiles"},
+    }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
