@@ -162,9 +162,13 @@ def test_serving_outside_demo_mode_turns_the_demo_accounts_off(
     accounts = accounts_api.demo_accounts_ensure(password="demo-pass-1234")
     assert authenticate(username="demo-admin", password="demo-pass-1234") is not None
     monkeypatch.setattr(serve, "start_django", lambda args, migrate: None)
+    monkeypatch.setattr(serve, "_metrics_dir", lambda: None)
+    monkeypatch.setattr(serve, "static_collect", lambda: None)
+    monkeypatch.setattr(serve, "models_warm", lambda: None)
+    monkeypatch.setattr(serve, "_serve_gunicorn", lambda **kwargs: None)
     monkeypatch.setattr(serve, "serve_wsgi", lambda **kwargs: None)
     monkeypatch.setenv("SECRET_KEY", "x" * 50)
-    args = argparse.Namespace(data_dir=None, no_migrate=True, host="127.0.0.1", port=0, threads=1)
+    args = argparse.Namespace(data_dir=None, no_migrate=True, host="127.0.0.1", port=0, threads=1, workers=1)
     assert serve.run(args) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1

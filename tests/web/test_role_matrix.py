@@ -133,9 +133,23 @@ OWN_PRACTICE_API_WRITE = "own practice API write"
 
 Row = tuple[str, str, Callable[[World], dict[str, Any]], dict[str, int] | str]
 
+
+def _models_built() -> dict[str, Any]:
+    from learnpath.web.health import ready_mark
+
+    ready_mark()
+    return {}
+
+
 ROWS: list[Row] = [
     ("home", "get", lambda w: {}, EVERYONE),
     ("health", "get", lambda w: {}, EVERYONE),
+    ("live", "get", lambda w: {}, EVERYONE),
+    # Readiness once the course models are built (built in the background otherwise; test_observability).
+    ("ready", "get", lambda w: _models_built(), EVERYONE),
+    # Metrics are for this machine or a token, whoever is signed in (test_observability.py): the test
+    # client's requests come from 127.0.0.1.
+    ("metrics", "get", lambda w: {}, EVERYONE),
     ("accounts:sign-in", "get", lambda w: {}, statuses(200, 302, 302, 302, 302, 302, 302, 302)),
     ("accounts:sign-out", "post", lambda w: {}, statuses(302, 302, 302, 302, 302, 302, 302, 302)),
     ("accounts:settings", "get", lambda w: {}, SIGNED_IN),
