@@ -44,7 +44,7 @@ say "import-linter (layers run one way)"
 
 say "tests on SQLite"
 # shellcheck disable=SC2086
-.venv/bin/python -m pytest -n 2 ${PYTEST_ARGS:-}
+.venv/bin/python -m pytest -n 2 --durations=15 ${PYTEST_ARGS:-}
 
 say "tests on PostgreSQL ($PG_URL)"
 if .venv/bin/python - "$PG_URL" <<'PY'
@@ -58,7 +58,7 @@ PY
 then
   # The database-backed tests; the pure engine and content tests do not depend on the database.
   # shellcheck disable=SC2086
-  DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -n 2 tests/web tests/cli ${PYTEST_ARGS:-}
+  DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -n 2 --durations=15 tests/web tests/cli ${PYTEST_ARGS:-}
 else
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
   echo "!! PostgreSQL is not reachable at $PG_URL: the PostgreSQL run did NOT happen."
