@@ -255,7 +255,7 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
                 flush=True,
             )
     return {
-        "server": f"PostgreSQL {connection.pg_version}",
+        "server": f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}",
         "courses": school["courses"],
         "items": school["items"],
         "classes": school["classes"],

@@ -32,6 +32,8 @@ BENCHMARKS = (
     ("practice-latency", "practice_latency.py"),
     ("cockpit", "cockpit_latency.py"),
     ("oatutor-import", "oatutor_import.py"),
+    ("district-pages", "district_pages.py"),
+    ("load", "load/load_benchmark.py"),
 )
 BESIDE = {"practice": "placement"}
 """With ``--jobs 2``, a benchmark that starts together with another (neither reports a time)."""

@@ -32,6 +32,15 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 /usr/bin/chromium --version || true
 
+say "nginx for the fault test (two app servers behind a proxy)"
+if [ ! -x /usr/sbin/nginx ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO="sudo"
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx-light >/dev/null; }; then
+    echo "!! Could not install Debian's nginx: the fault test runs one app server instead of two behind a proxy."
+  fi
+fi
+
 say "ruff (lint and format)"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check src tests benchmarks scripts

@@ -216,6 +216,8 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A person's data export and page list what was done to them: found by target, not by a scan.
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:

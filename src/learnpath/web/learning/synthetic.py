@@ -4,6 +4,9 @@ Each simulated learner has a hidden chance of answering right that grows with pr
 engine's suggestions, sometimes choose a skill from the board, ask for hints, open resources and say
 "I haven't learned this yet", and come back on later days, so the log holds every kind of event and the
 derived tables hold mastered skills, lapses and review schedules.
+
+``right_response`` and ``wrong_response`` (``content.sample_answers``) are re-exported for the callers that
+import them from here.
 """
 
 from __future__ import annotations
@@ -13,29 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from learnpath.content.model import Step
+from learnpath.content.sample_answers import right_response, wrong_response
 from learnpath.web.learning import selectors, services
 from learnpath.web.learning.course_model import CourseModel
 from learnpath.web.learning.errors import LearningError
 from learnpath.web.learning.store import state_load
-
-
-def right_response(step: Step) -> Any:
-    """The author's answer to ``step`` in the form a learner sends it."""
-    if step.type == "multiple_choice":
-        return list(step.answer)
-    return str(step.answer)
-
-
-def wrong_response(step: Step) -> Any:
-    """A readable answer that is not right."""
-    if step.type == "single_choice":
-        return next(c.id for c in step.choices if c.id != step.answer)
-    if step.type == "multiple_choice":
-        return [step.choices[0].id] if list(step.answer) != [step.choices[0].id] else [step.choices[1].id]
-    if step.type == "short_text":
-        return "no idea"
-    return "987654321"
 
 
 @dataclass
