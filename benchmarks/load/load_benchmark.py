@@ -418,8 +418,8 @@ def section(report: dict[str, Any]) -> str:
     """The "Load" section of BENCHMARKS.md."""
     protocol = report["protocol"]
     lines = [
-        f"`{protocol['command']}` ({protocol['date']}; {protocol['machine']}; Python {protocol['python']}; "
-        f"{protocol['postgres']})",
+        f"`{protocol['command']}` ({protocol['date']}; measured on commit {protocol['commit']}; "
+        f"{protocol['machine']}; Python {protocol['python']}; {protocol['postgres']})",
         "",
     ]
     load = report.get("load")
@@ -550,6 +550,9 @@ def rewrite_section() -> int:
     """Derive again from the stored measurements and rewrite the JSON and the section; the protocol (the
     command, date and machine of the measurement) stays as it was."""
     report: dict[str, Any] = json.loads(RESULTS.read_text(encoding="utf-8"))
+    if report["protocol"].get("commit") != commit():
+        # the stamp write_section puts on the section is today's commit; the first line keeps the measured one
+        _say(f"note: measured on {report['protocol'].get('commit')}, rewritten on {commit()}")
     if "load" in report:
         derive(report)
     RESULTS.write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")

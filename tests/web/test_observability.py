@@ -182,3 +182,24 @@ def test_readiness_reports_migrations_not_applied(
     response = client.get("/health/ready")
     assert response.status_code == 503
     assert response.json()["reasons"][0].startswith("2 migrations not applied")
+
+
+def test_a_request_is_logged_with_its_id_when_the_session_cannot_be_read(
+    db: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the database down the person cannot be looked up; the line and the id are written anyway."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+
+    def down(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("connection refused")
+
+    client = Client(raise_request_exception=False)  # as a browser meets it: a 500 page
+    client.cookies["sessionid"] = "abcdefghijklmnopqrstuvwxyz012345"
+    monkeypatch.setattr(SessionStore, "load", down)
+    caplog.set_level(logging.INFO, logger="learnpath.request")
+    response = client.get("/health/live")
+    (record,) = [r for r in caplog.records if r.name == "learnpath.request"]
+    assert record.__dict__["status"] == response.status_code
+    assert record.__dict__["user_id"] is None
+    assert response["X-Request-ID"] == record.__dict__["request_id"]

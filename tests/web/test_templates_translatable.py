@@ -75,3 +75,13 @@ def test_the_check_finds_untranslated_text() -> None:
 @pytest.mark.parametrize("template", TEMPLATES, ids=[str(t.relative_to(WEB)) for t in TEMPLATES])
 def test_every_interface_string_is_translatable(template: Path) -> None:
     assert untranslated(template.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: str(path.relative_to(WEB)))
+def test_no_template_tag_spans_two_lines(template: Path) -> None:
+    """Django reads a tag or variable only within one line: one that spans two is sent to the reader as
+    raw text (the server-error page once showed its `{% translate "…` message this way). Longer
+    messages use `{% blocktranslate trimmed %}`."""
+    source = template.read_text(encoding="utf-8")
+    broken = [match.group(0)[:60] for match in re.finditer(r"\{[%{](?:(?![%}]\}).)*\n", source, re.S)]
+    assert not broken, f"{template.name}: a tag spans two lines: {broken}"

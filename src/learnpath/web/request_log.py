@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("learnpath.request")
@@ -52,7 +53,6 @@ class RequestLogMiddleware:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
             milliseconds = (time.perf_counter() - started) * 1000
-            user = getattr(request, "user", None)
             logger.info(
                 "%s %s %s %.1f ms",
                 request.method,
@@ -64,12 +64,22 @@ class RequestLogMiddleware:
                     "route": _route(request),
                     "status": response.status_code,
                     "duration_ms": round(milliseconds, 1),
-                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                    "user_id": _user_id(request),
                 },
             )
             return response
         finally:
             request_id_var.reset(token)
+
+
+def _user_id(request: HttpRequest) -> int | None:
+    """The signed-in person's id, or None; also None when reading the session fails (the database is
+    down: the line and the request id must still be written)."""
+    user = getattr(request, "user", None)
+    try:
+        return user.pk if user is not None and user.is_authenticated else None
+    except DatabaseError:
+        return None
 
 
 class RequestIdFilter(logging.Filter):
