@@ -40,9 +40,9 @@ LATER = datetime(2026, 4, 6, 8, 0, tzinfo=UTC)
 PER_COURSE = {
     # the mastery evidence of each course: its answers and their item texts
     ("learner", "/me/portfolio/"): 3,
-    # the "needs help now" flags of each class and course are the cockpit's (decision 0081)
-    ("teacher", "/classes/"): 15,
-    ("teacher", "/classes/inbox/"): 11,
+    # the "needs help now" flags: the cockpit's readings of each course, once for all the classes using it
+    ("teacher", "/classes/"): 8,
+    ("teacher", "/classes/inbox/"): 8,
 }
 """Queries a page adds for each course the learner takes part in (measured; a change must be deliberate)."""
 
@@ -121,3 +121,24 @@ def test_no_page_reads_per_course_item_or_learner(
     two_courses = _counts(clients, pages)
     per_course = {page: two_courses[page] - big[page] for page in big if two_courses[page] != big[page]}
     assert per_course == PER_COURSE, per_course
+
+    # More classes of the same teacher on the same courses, with their own learners and pacing targets:
+    # the teacher's overview and inbox read each course once for all the classes that use it.
+    for name, prefix in (("7C maths", "c7c"), ("8A maths", "c8a")):
+        more = coaching_services.class_create(teacher=teacher, name=name)
+        for course_id in (course, "wide-0"):
+            coaching_services.class_course_attach(class_id=more.id, course_id=course_id, actor=teacher)
+        coaching_services.pacing_target_create(
+            class_id=more.id, course_id=course, skill_id=skill, due=START, actor=teacher
+        )
+        members = make_learners(5, prefix=prefix)
+        for member in members:
+            accounts_api.class_learner_add(class_id=more.id, learner_id=member.pk, actor=teacher)
+        history_generate(learners=members, model=model, seed=5, start=START, actions=6, days=2)
+    three_classes = _counts(clients, pages)
+    per_class = {
+        page: three_classes[page] - two_courses[page]
+        for page in big
+        if three_classes[page] != two_courses[page]
+    }
+    assert per_class == {}, per_class

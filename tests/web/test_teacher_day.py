@@ -203,3 +203,78 @@ def test_the_menus_count_costs_a_fixed_number_of_queries(
             )
     with django_assert_max_num_queries(8):
         assert coaching_api.inbox_new_count(teacher=teacher, now=timezone.now()) == 12
+
+
+@pytest.mark.slow
+def test_the_overview_and_inbox_flag_exactly_what_each_cockpit_and_pacing_page_show(
+    klass: Any,
+    second_class: Any,
+    teacher: User,
+    learner: User,
+    course: str,
+    make_learners: Callable[..., list[User]],
+) -> None:
+    """The overview and the inbox read each course once for all the teacher's classes; what they say of
+    each class must be what that class's cockpit and pacing page say: the same learners flagged, in the
+    same order, for the same reasons, and the same targets overdue. Learners in two classes, groups,
+    targets for a class, a group and one learner, and real practice make the cases differ."""
+    from learnpath.web.learning import services as learning_services
+    from learnpath.web.learning.synthetic import history_generate
+
+    now = timezone.now()
+    shared, *others = make_learners(9, prefix="tday")
+    for person in [shared, *others[:4]]:
+        accounts_api.class_learner_add(class_id=klass.id, learner_id=person.pk, actor=teacher)
+    for person in [shared, *others[4:]]:
+        accounts_api.class_learner_add(class_id=second_class.id, learner_id=person.pk, actor=teacher)
+    model = learning_services.practice_course(learner, course)
+    history_generate(
+        learners=[learner, shared, *others[:6]],
+        model=model,
+        seed=7,
+        start=now - timedelta(days=9),
+        actions=8,
+        days=3,
+    )
+    skills = [skill.id for skill in model.pack.skills]
+    group = services.group_create(
+        class_id=klass.id, name="Table 2", learner_ids=[shared.pk, others[0].pk], actor=teacher
+    )
+    for days, skill, scope in (
+        (-4, skills[0], {}),
+        (-2, skills[1], {"group_id": group.pk}),
+        (-1, skills[2 % len(skills)], {"learner_id": others[1].pk}),
+        (5, skills[1], {}),
+    ):
+        services.pacing_target_create(
+            class_id=klass.id,
+            course_id=course,
+            skill_id=skill,
+            due=now + timedelta(days=days),
+            actor=teacher,
+            **scope,
+        )
+    services.pacing_target_create(
+        class_id=second_class.id,
+        course_id=course,
+        skill_id=skills[0],
+        due=now - timedelta(days=1),
+        actor=teacher,
+    )
+
+    def said(flags: list[Any]) -> list[tuple[int, tuple[tuple[str, str, str], ...]]]:
+        return [(f.learner_id, tuple((s.kind, s.evidence, s.skill_id) for s in f.signals)) for f in flags]
+
+    summaries = {s.klass.id: s for s in selectors.overview(teacher=teacher, now=now)}
+    inbox_flags = selectors.inbox(teacher=teacher, now=now).flags
+    flagged_somewhere = 0
+    for class_id in (klass.id, second_class.id):
+        cockpit = selectors.class_cockpit(class_id=class_id, course_id=course, now=now)
+        assert said([f.flag for f in summaries[class_id].needs_help]) == said(cockpit.needs_help)
+        assert said([f.flag for f in inbox_flags if f.class_id == class_id]) == said(cockpit.needs_help)
+        flagged_somewhere += len(cockpit.needs_help)
+        targets = [t for t in selectors.pacing_targets(class_id=class_id, course_id=course) if t.due < now]
+        done = selectors.target_completion(class_id=class_id, course_id=course, targets=targets)
+        assert summaries[class_id].targets_overdue == sum(1 for c in done.values() if c.mastered < c.learners)
+    assert flagged_somewhere > 0
+    assert summaries[klass.id].targets_overdue > 0

@@ -134,45 +134,56 @@ class Cockpit:
     groups: list[GroupSuggestion] = field(default_factory=list)
 
 
-def _cell(name: str, skill_name: str, cell: SkillCell | None) -> HeatCell:
+class _CellWords:
+    """The heatmap's words, translated once per cockpit (not once per cell: a class of 40 on a course of
+    50 skills has 2,000 cells, and each translation lookup costs more than the formatting)."""
+
+    def __init__(self) -> None:
+        self._plural: dict[tuple[str, int], str] = {}
+        self.not_started = gettext("%(name)s · %(skill)s: not started")
+
+    def title(self, variant: str, answers: int) -> str:
+        key = (variant, answers)
+        template = self._plural.get(key)
+        if template is None:
+            if variant == "mastered":
+                template = ngettext(
+                    "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answer, mastered",
+                    "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answers, mastered",
+                    answers,
+                )
+            elif variant == "lapsed":
+                template = ngettext(
+                    "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answer, slipped since "
+                    "mastery",
+                    "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answers, slipped since "
+                    "mastery",
+                    answers,
+                )
+            else:
+                template = ngettext(
+                    "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answer",
+                    "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answers",
+                    answers,
+                )
+            self._plural[key] = template
+        return template
+
+
+def _cell(name: str, skill_name: str, cell: SkillCell | None, words: _CellWords | None = None) -> HeatCell:
+    words = words or _CellWords()
     if cell is None or cell.answers == 0:
-        return HeatCell(
-            "heat-none",
-            "",
-            gettext("%(name)s · %(skill)s: not started") % {"name": name, "skill": skill_name},
-        )
+        return HeatCell("heat-none", "", words.not_started % {"name": name, "skill": skill_name})
     percent = round(cell.p_mastered * 100)
     if cell.mastered and not cell.lapsed:
-        css = "heat-mastered"
+        css, variant = "heat-mastered", "mastered"
     elif cell.lapsed:
-        css = "heat-lapsed"
-    elif cell.p_mastered < 0.4:
-        css = "heat-low"
-    elif cell.p_mastered < 0.7:
-        css = "heat-mid"
+        css, variant = "heat-lapsed", "lapsed"
     else:
-        css = "heat-high"
-    words = {"name": name, "skill": skill_name, "percent": percent, "answers": cell.answers}
-    if cell.mastered and not cell.lapsed:
-        title = ngettext(
-            "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answer, mastered",
-            "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answers, mastered",
-            cell.answers,
-        )
-    elif cell.lapsed:
-        title = ngettext(
-            "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answer, slipped since mastery",
-            "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answers, slipped since mastery",
-            cell.answers,
-        )
-    else:
-        title = ngettext(
-            "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answer",
-            "%(name)s · %(skill)s: P(mastered) %(percent)d%%, %(answers)d answers",
-            cell.answers,
-        )
-    title = title % words
-    return HeatCell(css, str(percent), title)
+        variant = "progress"
+        css = "heat-low" if cell.p_mastered < 0.4 else "heat-mid" if cell.p_mastered < 0.7 else "heat-high"
+    words_in = {"name": name, "skill": skill_name, "percent": percent, "answers": cell.answers}
+    return HeatCell(css, str(percent), words.title(variant, cell.answers) % words_in)
 
 
 def _when(moment: datetime, now: datetime) -> str:
@@ -385,6 +396,42 @@ def learner_signals(
     return signals
 
 
+def _by_urgency(flag: LearnerFlag) -> tuple[int, int]:
+    """Most urgent first: a learner failing right now before one who is idle or behind the plan."""
+    return (min(URGENCY.get(s.kind, 9) for s in flag.signals), -len(flag.signals))
+
+
+def needs_help(
+    *,
+    learners: Sequence[tuple[int, str]],
+    skills: Sequence[tuple[str, str]],
+    cells: Mapping[int, Mapping[str, SkillCell]],
+    recent: Mapping[int, Sequence[Activity]],
+    last_active: Mapping[int, datetime | None],
+    targets: Mapping[int, Sequence[Target]],
+    now: datetime,
+    predicted: Mapping[int, float] | None = None,
+) -> list[LearnerFlag]:
+    """The cockpit's "needs help now" list alone, most urgent first (the teacher's overview and inbox
+    show it for every class without drawing a heatmap)."""
+    skill_names = dict(skills)
+    flags = []
+    for learner_id, name in learners:
+        signals = learner_signals(
+            name=name,
+            cells=cells.get(learner_id, {}),
+            recent=recent.get(learner_id, ()),
+            last_active=last_active.get(learner_id),
+            targets=targets.get(learner_id, ()),
+            skill_names=skill_names,
+            now=now,
+            predicted=(predicted or {}).get(learner_id),
+        )
+        if signals:
+            flags.append(LearnerFlag(learner_id, name, tuple(signals)))
+    return sorted(flags, key=_by_urgency)
+
+
 def cockpit_build(
     *,
     learners: Sequence[tuple[int, str]],
@@ -400,35 +447,33 @@ def cockpit_build(
     P(correct) on their current skill from the served learner model."""
     skill_names = dict(skills)
     cockpit = Cockpit(skills=list(skills))
+    cockpit.needs_help = needs_help(
+        learners=learners,
+        skills=skills,
+        cells=cells,
+        recent=recent,
+        last_active=last_active,
+        targets=targets,
+        now=now,
+        predicted=predicted,
+    )
+    flagged = {flag.learner_id for flag in cockpit.needs_help}
+    words = _CellWords()
     stuck: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for learner_id, name in learners:
         mine = cells.get(learner_id, {})
-        row_cells = tuple(_cell(name, skill_name, mine.get(skill_id)) for skill_id, skill_name in skills)
+        row_cells = tuple(
+            _cell(name, skill_name, mine.get(skill_id), words) for skill_id, skill_name in skills
+        )
         mastered = sum(1 for cell in mine.values() if cell.mastered)
         cockpit.rows.append(HeatRow(learner_id, name, row_cells, mastered))
-        signals = learner_signals(
-            name=name,
-            cells=mine,
-            recent=recent.get(learner_id, ()),
-            last_active=last_active.get(learner_id),
-            targets=targets.get(learner_id, ()),
-            skill_names=skill_names,
-            now=now,
-            predicted=(predicted or {}).get(learner_id),
-        )
-        if signals:
-            cockpit.needs_help.append(LearnerFlag(learner_id, name, tuple(signals)))
-        else:
+        if learner_id not in flagged:
             ready = _ready_signal(name, mine, recent.get(learner_id, ()), skills)
             if ready is not None:
                 cockpit.ready.append(LearnerFlag(learner_id, name, (ready,)))
         for skill_id, cell in mine.items():
             if skill_id in skill_names and _is_stuck(cell):
                 stuck[skill_id].append((learner_id, name))
-    # Most urgent first: a learner failing right now before one who is idle or behind the plan.
-    cockpit.needs_help.sort(
-        key=lambda flag: (min(URGENCY.get(s.kind, 9) for s in flag.signals), -len(flag.signals))
-    )
     cockpit.groups = sorted(
         (
             GroupSuggestion(

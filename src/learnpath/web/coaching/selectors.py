@@ -99,10 +99,11 @@ def _targets_by_learner(
     return out
 
 
-def _group_members(class_id: int) -> dict[int, set[int]]:
+def _group_members(class_ids: list[int]) -> dict[int, set[int]]:
+    """The learners of each group of these classes (group ids are unique across classes): one query."""
     members: dict[int, set[int]] = defaultdict(set)
     for group_id, learner_id in LearnerGroup.learners.through.objects.filter(
-        learnergroup__klass_id=class_id
+        learnergroup__klass_id__in=class_ids
     ).values_list("learnergroup_id", "user_id"):
         members[group_id].add(learner_id)
     return members
@@ -131,7 +132,7 @@ def target_completion(
     learners = accounts_api.class_learners(class_id=class_id)
     learner_ids = [learner.id for learner in learners]
     names = {learner.id: str(learner.name) for learner in learners}
-    applies = _targets_by_learner(targets, learner_ids, _group_members(class_id))
+    applies = _targets_by_learner(targets, learner_ids, _group_members([class_id]))
     mastered = {
         (row.learner_id, row.skill_id)
         for row in learning_api.skill_progress_rows(learner_ids=learner_ids, course_id=course_id)
@@ -205,29 +206,55 @@ def _activities(rows: list[object]) -> list[cockpit_rules.Activity]:
     ]
 
 
-def class_cockpit(*, class_id: int, course_id: str, now: datetime) -> cockpit_rules.Cockpit:
-    """The cockpit of a class in one course: a fixed number of queries whatever the class size."""
-    learners = accounts_api.class_learners(class_id=class_id)
-    learner_ids = [learner.id for learner in learners]
-    skills = course_skills(course_id=course_id)
+@dataclass(frozen=True)
+class _CourseReadings:
+    """What the cockpit's rules read about some learners in one course, each read once for all of them
+    (one class, or every class of a teacher that uses the course)."""
+
+    skills: list[tuple[str, str]]
+    cells: dict[int, dict[str, cockpit_rules.SkillCell]]
+    recent: dict[int, list[cockpit_rules.Activity]]
+    last_active: dict[int, datetime | None]
+    predicted: dict[int, float]
+
+
+def _course_readings(*, learner_ids: list[int], course_id: str) -> _CourseReadings:
+    """The cockpit's inputs for these learners in the course: a fixed number of queries whatever their
+    number."""
     recent = learning_api.recent_events(
-        learner_ids=learner_ids, course_id=course_id, per_learner=cockpit_rules.RECENT_EVENTS
+        learner_ids=learner_ids,
+        course_id=course_id,
+        per_learner=cockpit_rules.RECENT_EVENTS,
     )
-    targets = pacing_targets(class_id=class_id, course_id=course_id)
     activities = {learner_id: _activities(rows) for learner_id, rows in recent.items()}
     current = {
         learner_id: skill
         for learner_id, rows in activities.items()
         if (skill := cockpit_rules.current_skill(rows)) is not None
     }
-    return cockpit_rules.cockpit_build(
-        learners=[(learner.id, learner.name) for learner in learners],
-        skills=skills,
+    return _CourseReadings(
+        skills=course_skills(course_id=course_id),
         cells=cells_by_learner(learner_ids=learner_ids, course_id=course_id),
         recent=activities,
-        predicted=learning_api.predicted_correct(course_id=course_id, skill_by_learner=current),
         last_active=learning_api.last_active_at(learner_ids=learner_ids, course_id=course_id),
-        targets=_targets_by_learner(targets, learner_ids, _group_members(class_id)),
+        predicted=learning_api.predicted_correct(course_id=course_id, skill_by_learner=current),
+    )
+
+
+def class_cockpit(*, class_id: int, course_id: str, now: datetime) -> cockpit_rules.Cockpit:
+    """The cockpit of a class in one course: a fixed number of queries whatever the class size."""
+    learners = accounts_api.class_learners(class_id=class_id)
+    learner_ids = [learner.id for learner in learners]
+    readings = _course_readings(learner_ids=learner_ids, course_id=course_id)
+    targets = pacing_targets(class_id=class_id, course_id=course_id)
+    return cockpit_rules.cockpit_build(
+        learners=[(learner.id, learner.name) for learner in learners],
+        skills=readings.skills,
+        cells=readings.cells,
+        recent=readings.recent,
+        predicted=readings.predicted,
+        last_active=readings.last_active,
+        targets=_targets_by_learner(targets, learner_ids, _group_members([class_id])),
         now=now,
     )
 
@@ -372,22 +399,86 @@ def _classes_with_learners(
 
 
 def _course_titles(course_ids: set[str]) -> dict[str, str]:
-    titles = {}
-    for course_id in sorted(course_ids):
-        info = curriculum_api.course_info(course_id=course_id)
-        titles[course_id] = info.title if info is not None else course_id
-    return titles
+    found = curriculum_api.courses_info(course_ids=course_ids)
+    return {
+        course_id: found[course_id].title if course_id in found else course_id for course_id in course_ids
+    }
 
 
-def class_flags(
-    *, klass: accounts_api.ClassInfo, course_titles: dict[str, str], now: datetime
-) -> list[ClassFlag]:
-    """Who needs help now in a class, in each of its courses: the cockpit's "needs help" list."""
-    return [
-        ClassFlag(klass.id, klass.name, course_id, course_titles.get(course_id, course_id), flag)
-        for course_id in class_course_ids(class_id=klass.id)
-        for flag in class_cockpit(class_id=klass.id, course_id=course_id, now=now).needs_help
-    ]
+@dataclass(frozen=True)
+class _ClassesAtAGlance:
+    """For each of a teacher's classes: who needs help now (each course of the class in the order it was
+    attached) and how many pacing targets are past due and not yet mastered by all they apply to."""
+
+    flags: dict[int, list[ClassFlag]]
+    overdue: dict[int, int]
+
+
+def _classes_at_a_glance(
+    classes: list[tuple[accounts_api.ClassInfo, list[accounts_api.PersonInfo]]],
+    course_ids: dict[int, list[str]],
+    titles: dict[str, str],
+    now: datetime,
+) -> _ClassesAtAGlance:
+    """The cockpit's "needs help" list of every class, read once per course for all the classes that use
+    it (the same rules as the cockpit, without its heatmap): the number of queries grows with the courses
+    the teacher's classes use, not with the classes or their learners."""
+    members = _group_members([klass.id for klass, _ in classes])
+    flags: dict[tuple[int, str], list[ClassFlag]] = {}
+    overdue: dict[int, int] = defaultdict(int)
+    for course_id in sorted({c for ids in course_ids.values() for c in ids}):
+        using = [(klass, learners) for klass, learners in classes if course_id in course_ids[klass.id]]
+        readings = _course_readings(
+            learner_ids=sorted({learner.id for _, learners in using for learner in learners}),
+            course_id=course_id,
+        )
+        targets: dict[int, list[PacingTarget]] = defaultdict(list)
+        for target in PacingTarget.objects.filter(
+            klass_id__in=[klass.id for klass, _ in using], course_id=course_id
+        ).order_by("due", "id"):
+            targets[target.klass_id].append(target)
+        for klass, learners in using:
+            learner_ids = [learner.id for learner in learners]
+            applies = _targets_by_learner(targets[klass.id], learner_ids, members)
+            flags[klass.id, course_id] = [
+                ClassFlag(klass.id, klass.name, course_id, titles.get(course_id, course_id), flag)
+                for flag in cockpit_rules.needs_help(
+                    learners=[(learner.id, learner.name) for learner in learners],
+                    skills=readings.skills,
+                    cells=readings.cells,
+                    recent=readings.recent,
+                    last_active=readings.last_active,
+                    targets=applies,
+                    now=now,
+                    predicted=readings.predicted,
+                )
+            ]
+            overdue[klass.id] += _overdue_count(targets[klass.id], applies, readings.cells, now)
+    return _ClassesAtAGlance(
+        flags={
+            klass.id: [flag for course_id in course_ids[klass.id] for flag in flags[klass.id, course_id]]
+            for klass, _ in classes
+        },
+        overdue=dict(overdue),
+    )
+
+
+def _overdue_count(
+    targets: list[PacingTarget],
+    applies: dict[int, list[cockpit_rules.Target]],
+    cells: dict[int, dict[str, cockpit_rules.SkillCell]],
+    now: datetime,
+) -> int:
+    """Targets past due that someone they apply to has not mastered (a lapsed skill still counts as
+    mastered, as on the pacing page: ``target_completion``)."""
+    behind = {
+        target.id
+        for learner_id, learner_targets in applies.items()
+        for target in learner_targets
+        if target.due < now
+        and not ((cell := cells.get(learner_id, {}).get(target.skill_id)) is not None and cell.mastered)
+    }
+    return sum(1 for target in targets if target.pk in behind)
 
 
 def _new_work_items(
@@ -421,17 +512,25 @@ def inbox(*, teacher: Any, now: datetime) -> Inbox:
     as new."""
     state = inbox_state(teacher_id=teacher.pk)
     classes = _classes_with_learners(teacher)
-    titles = _course_titles({c for klass, _ in classes for c in class_course_ids(class_id=klass.id)})
+    course_ids = _course_ids_of(classes)
+    glance = _classes_at_a_glance(
+        classes, course_ids, _course_titles({c for ids in course_ids.values() for c in ids}), now
+    )
     return Inbox(
         items=_new_work_items(
             teacher, classes, since=now - timedelta(days=INBOX_DAYS), seen_until=state.seen_until
         ),
-        flags=[
-            flag for klass, _ in classes for flag in class_flags(klass=klass, course_titles=titles, now=now)
-        ],
+        flags=[flag for klass, _ in classes for flag in glance.flags[klass.id]],
         seen_until=state.seen_until,
         email_daily=state.email_daily,
     )
+
+
+def _course_ids_of(
+    classes: list[tuple[accounts_api.ClassInfo, list[accounts_api.PersonInfo]]],
+) -> dict[int, list[str]]:
+    found = curriculum_api.class_course_ids_of(class_ids=[klass.id for klass, _ in classes])
+    return {klass.id: found.get(klass.id, []) for klass, _ in classes}
 
 
 def inbox_work(*, teacher: Any, since: datetime) -> list[InboxItem]:
@@ -455,27 +554,21 @@ def overview(*, teacher: Any, now: datetime) -> list[ClassSummary]:
     (not yet mastered by all they apply to) and work new since the teacher last marked the inbox seen."""
     state = inbox_state(teacher_id=teacher.pk)
     classes = _classes_with_learners(teacher)
-    course_ids = {klass.id: class_course_ids(class_id=klass.id) for klass, _ in classes}
+    course_ids = _course_ids_of(classes)
     titles = _course_titles({c for ids in course_ids.values() for c in ids})
     since = now - timedelta(days=INBOX_DAYS)
     new_by_class: dict[int, int] = defaultdict(int)
     for item in _new_work_items(teacher, classes, since=since, seen_until=state.seen_until):
         new_by_class[item.class_id] += item.is_new
-    out = []
-    for klass, learners in classes:
-        overdue = 0
-        for course_id in course_ids[klass.id]:
-            targets = [t for t in pacing_targets(class_id=klass.id, course_id=course_id) if t.due < now]
-            done = target_completion(class_id=klass.id, course_id=course_id, targets=targets)
-            overdue += sum(1 for c in done.values() if c.mastered < c.learners)
-        out.append(
-            ClassSummary(
-                klass=klass,
-                learners=len(learners),
-                courses=[(c, titles[c]) for c in course_ids[klass.id]],
-                needs_help=class_flags(klass=klass, course_titles=titles, now=now),
-                targets_overdue=overdue,
-                new_work=new_by_class[klass.id],
-            )
+    glance = _classes_at_a_glance(classes, course_ids, titles, now)
+    return [
+        ClassSummary(
+            klass=klass,
+            learners=len(learners),
+            courses=[(c, titles[c]) for c in course_ids[klass.id]],
+            needs_help=glance.flags[klass.id],
+            targets_overdue=glance.overdue.get(klass.id, 0),
+            new_work=new_by_class[klass.id],
         )
-    return out
+        for klass, learners in classes
+    ]

@@ -330,10 +330,12 @@ EVENT_ROW_FIELDS = (
     "step_id",
     "skill_id",
     "verdict",
-    "result",
+    "response_text",
     "occurred_at",
     "seed",
 )
+"""``response_text``: the learner's answer as the grader read it, taken out of ``result`` by the database
+(``KT``), not by decoding every event's whole result in Python."""
 
 
 def skill_progress_rows(*, learner_ids: list[int], course_id: str | None) -> list[SkillProgressRow]:
@@ -367,6 +369,7 @@ def recent_events(
 ) -> dict[int, list[EventRow]]:
     """Each learner's latest ``per_learner`` events in the course, newest first: one query (a window)."""
     from django.db.models import F, Window
+    from django.db.models.fields.json import KT
     from django.db.models.functions import RowNumber
 
     from learnpath.web.learning.models import Event
@@ -374,6 +377,7 @@ def recent_events(
     ids = [learner_id] if learner_id is not None else learner_ids
     rows = (
         Event.objects.filter(learner_id__in=ids, course_id=course_id)
+        .annotate(response_text=KT("result__response_text"))
         .annotate(rank=Window(RowNumber(), partition_by=[F("learner_id")], order_by=F("id").desc()))
         .filter(rank__lte=per_learner)
         .order_by("learner_id", "-id")
@@ -381,9 +385,9 @@ def recent_events(
     )
     item_skills = _item_skills(course_id)
     out: dict[int, list[EventRow]] = {}
-    for event_id, learner, kind, item_id, step_id, skill_id, verdict, result, occurred_at, seed in rows:
+    for event_id, learner, kind, item_id, step_id, skill_id, verdict, text, occurred_at, seed in rows:
         skills = (skill_id,) if skill_id else item_skills.get(item_id, ())
-        response = str((result or {}).get("response_text", ""))[:200]
+        response = "" if text is None else str(text)[:200]
         out.setdefault(learner, []).append(
             EventRow(event_id, learner, kind, item_id, step_id, skills, verdict, response, occurred_at, seed)
         )
