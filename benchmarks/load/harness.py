@@ -335,6 +335,9 @@ http {{
             proxy_set_header Connection "";
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $remote_addr;
+            # when nginx took the request: a request that then waited too long for a worker is refused
+            # with a 503 at once (LEARNPATH_QUEUE_LIMIT_MS, learnpath/web/queue_limit.py)
+            proxy_set_header X-Request-Start "t=${{msec}}";
             # nginx's default: a POST is not sent to the other server once it may have reached one; the
             # client retries it with the same idempotency key instead
             proxy_next_upstream error timeout http_502 http_503;

@@ -9,6 +9,7 @@ from learnpath.cli.runtime import (
     OperatorProblem,
     add_data_dir_option,
     add_serve_options,
+    models_warm,
     port_problem,
     serve_wsgi,
     start_django,
@@ -57,5 +58,6 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.no_serve:
         return 0
+    models_warm()  # as `learnpath serve` does: ready means the first page is not the one that builds it
     serve_wsgi(host=args.host, port=args.port, threads=args.threads)
     return 0

@@ -37,6 +37,8 @@ Environment variables (all optional unless said otherwise):
   links in mail sent by the worker (a teacher's daily inbox e-mail); without it the mail names the page.
 - ``LEARNPATH_MAX_REQUEST_BYTES``: the largest request body accepted, files included (default 6 MiB: a
   5 MB portfolio file and its form); larger ones get a 413 before anything is read.
+- ``LEARNPATH_QUEUE_LIMIT_MS``: a request that waited longer than this behind the reverse proxy (its
+  ``X-Request-Start`` header) gets a 503 with Retry-After at once (default ``2000``; ``0``: never).
 - ``LEARNPATH_UPLOAD_QUOTA_BYTES``: the files one learner may keep in their portfolio (default 50 MiB).
 - ``LEARNPATH_STATIC_ROOT``: where ``collectstatic`` writes (default ``<data dir>/static`` when present).
 - ``LEARNPATH_LOG_LEVEL``: level of the ``learnpath`` loggers (default ``INFO``).
@@ -152,6 +154,8 @@ MIDDLEWARE = [
     # First and last: the request id and its log line, and django-prometheus's timings, cover every layer.
     "learnpath.web.request_log.RequestLogMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Before anything reads the session or the database: a request that queued too long costs nothing.
+    "learnpath.web.queue_limit.QueueLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -336,6 +340,10 @@ def _whole_number(name: str, default: int, *, least: int) -> int:
 SESSION_IDLE_MINUTES = _whole_number("LEARNPATH_SESSION_IDLE_MINUTES", 30, least=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# The longest a request may have waited behind the proxy (X-Request-Start) and still be served
+# (web.queue_limit); 0: never refuse.
+LEARNPATH_QUEUE_LIMIT_MS = _whole_number("LEARNPATH_QUEUE_LIMIT_MS", 2000, least=0)
 
 HTTPS = _flag("LEARNPATH_HTTPS", default=not (DEMO or DEBUG or TESTING))
 SESSION_COOKIE_SECURE = HTTPS

@@ -30,3 +30,6 @@ urlpatterns = [
     path("health/ready", health.ready, name="ready"),
     path("metrics", metrics.metrics, name="metrics"),
 ]
+
+# A database that cannot be reached: a 503 with Retry-After, not the 500 page (web/unavailable.py).
+handler500 = "learnpath.web.unavailable.server_error"
