@@ -85,11 +85,26 @@ def database_exists(postgres_url: str, name: str) -> bool:
         return admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
+def database_seeded(postgres_url: str, name: str) -> bool:
+    """True when ``name`` exists and its seed ran to the end (the seed's report is the database's comment,
+    written last): a seed that was stopped halfway leaves a database that must not be measured."""
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+    return row is not None and bool(row[0])
+
+
 def seed_if_missing(postgres_url: str, name: str, learners: int, events: int, faithful: int) -> None:
-    """Seed ``name`` with benchmarks/bigdata/seed.py unless it exists (its output passes through)."""
-    if database_exists(postgres_url, name):
+    """Seed ``name`` with benchmarks/bigdata/seed.py unless a finished seed of it exists (its output passes
+    through); a database whose seed did not finish is seeded again from nothing."""
+    if database_seeded(postgres_url, name):
         print(f"reusing the seeded database {name}", flush=True)
         return
+    if database_exists(postgres_url, name):
+        print(f"{name} exists but its seed did not finish: seeding it again", flush=True)
     command = [sys.executable, str(HERE / "seed.py"), "--database", name]
     command += ["--learners", str(learners), "--events", str(events), "--faithful", str(faithful)]
     env = {**os.environ, "DATABASE_URL": postgres_url}
@@ -712,8 +727,11 @@ def main(argv: list[str] | None = None) -> int:
     databases = args.database or ["learnpath_big_100k"]
     seed_if_missing(args.postgres_url, args.small_database, args.small_learners, args.small_events, 0)
     for name in databases[:-1]:
-        if not database_exists(args.postgres_url, name):
-            raise SystemExit(f"{name} does not exist: seed it with benchmarks/bigdata/seed.py first")
+        if not database_seeded(args.postgres_url, name):
+            raise SystemExit(
+                f"{name} is not seeded (or its seed did not finish): seed it with "
+                "benchmarks/bigdata/seed.py first"
+            )
     seed_if_missing(args.postgres_url, databases[-1], args.learners, args.events, args.faithful)
     protocol = machine() | {"samples": args.samples, "command": " ".join([COMMAND, *sys.argv[1:]])}
     runs = []
