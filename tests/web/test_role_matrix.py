@@ -165,6 +165,10 @@ ROWS: list[Row] = [
     ("accounts:second-factor-codes-new", "post", lambda w: {}, STAFF_REDIRECTED),
     ("accounts:second-factor-reset", "post", lambda w: {}, STAFF_REDIRECTED),
     ("accounts:second-factor-staff", "get", lambda w: {}, ADMINS),
+    # API tokens (decision 0084): teachers and admins make and revoke their own; a token number that is
+    # not theirs is a refusal said on the page (a redirect back to it), never another person's token revoked.
+    ("accounts:api-tokens", "get", lambda w: {}, STAFF),
+    ("accounts:api-token-revoke", "post", lambda w: {"token_id": 999999}, STAFF_REDIRECTED),
     (
         "accounts:second-factor-staff-reset",
         "post",

@@ -1203,7 +1203,9 @@ def test_upgrade_from_the_previous_release() -> None:
         empty = sorted(table for table, rows in before.items() if not rows)
         assert not empty, f"tables of the previous release the test wrote nothing to: {empty}"
         personal = {current_apps.get_model(d.model)._meta.db_table for d in registry.declarations()}
-        assert personal <= {t for t, rows in before.items() if rows}
+        # every table of personal data the previous release had holds rows here (a table added since, such
+        # as accounts_apitoken, joins this check when PREVIOUS_RELEASE moves past it)
+        assert personal & set(before) <= {t for t, rows in before.items() if rows}
         assert_the_app_reads_it(world, release=True)
         assert_rebuild_gives_back(stored)
 

@@ -9,9 +9,10 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import SessionAuth
+from ninja.security import HttpBearer, SessionAuth
 
 from learnpath import __version__
+from learnpath.web.accounts import api as accounts_api
 from learnpath.web.coaching.endpoints import router as coaching_router
 from learnpath.web.curriculum.endpoints import router as curriculum_router
 from learnpath.web.learning.endpoints import router as learning_router
@@ -47,12 +48,27 @@ class SessionCookieAuth(SessionAuth):
             raise
 
 
+class ApiTokenAuth(HttpBearer):
+    """``Authorization: Bearer lp_...``: an API token made at /accounts/tokens/ acts as its person, within
+    its scopes (``accounts.api_tokens``). A request that sends one is decided by it alone: a token that
+    does not work is refused (401), never passed on to the session cookie. No CSRF check: a browser never
+    adds this header by itself."""
+
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request: HttpRequest, token: str) -> object:
+        user = accounts_api.api_token_request(token, path=request.path, method=request.method or "GET")
+        request.user = user
+        return user
+
+
 api = NinjaAPI(
     title="learnpath API",
     version=__version__,
     description="Courses and skills, and practice: the learner's map, next activity, answers, hints and "
-    "choices (/api/learning/). Authenticate with the session cookie of a signed-in user.",
-    auth=SessionCookieAuth(),
+    "choices (/api/learning/). Authenticate with the session cookie of a signed-in user, or, for another "
+    "system, with an API token (Authorization: Bearer lp_...) made at /accounts/tokens/.",
+    auth=[ApiTokenAuth(), SessionCookieAuth()],
     urls_namespace="api",
 )
 
@@ -66,6 +82,20 @@ class ApiRootOut(Schema):
 @api.exception_handler(AuthenticationError)
 def _not_signed_in(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"detail": SIGN_IN_HINT}, status=401)
+
+
+@api.exception_handler(accounts_api.TokenRefused)
+def _token_refused(request: HttpRequest, exc: accounts_api.TokenRefused) -> HttpResponse:
+    response = api.create_response(request, {"detail": exc.detail}, status=401)
+    response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
+@api.exception_handler(accounts_api.ScopeRefused)
+def _scope_refused(request: HttpRequest, exc: accounts_api.ScopeRefused) -> HttpResponse:
+    response = api.create_response(request, {"detail": str(exc), "scope": exc.scope}, status=403)
+    response["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{exc.scope}"'
+    return response
 
 
 @api.exception_handler(CsrfRefused)

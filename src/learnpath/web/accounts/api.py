@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from learnpath.web.accounts import access, first_passwords, selectors, services
 from learnpath.web.accounts import passwords as readable_passwords
+from learnpath.web.accounts.api_tokens import ScopeRefused, TokenRefused
 from learnpath.web.accounts.class_landing import ClassLandingSource, class_landing_set
 from learnpath.web.accounts.join_codes import join_code_display
 from learnpath.web.accounts.models import Class, Organisation, Role, User
@@ -23,6 +24,9 @@ __all__ = [
     "JoiningCode",
     "Membership",
     "PersonInfo",
+    "ScopeRefused",
+    "TokenRefused",
+    "api_token_request",
     "audit_record",
     "class_archive",
     "class_create",
@@ -409,3 +413,13 @@ def guardian_link_withdraw(*, guardian_id: int, learner: Any, actor: Any) -> boo
 
 # The app's personal data, for the privacy app (docs/privacy.md): what it holds, export and erase.
 from learnpath.web.accounts import privacy as privacy_provider  # noqa: E402
+
+
+def api_token_request(raw: str, *, path: str, method: str) -> Any:
+    """The person an API token acts for on this request (``accounts.api_tokens``): raises ``TokenRefused``
+    (401) for a token that does not work and ``ScopeRefused`` (403) for a request outside its scopes."""
+    from learnpath.web.accounts import api_tokens
+
+    token = api_tokens.token_authenticate(raw, now=timezone.now())
+    api_tokens.token_check_scope(token, path=path, method=method)
+    return token.user

@@ -233,3 +233,28 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditLogIsAppendOnly("audit rows are never deleted; the retention job expires old ones")
+
+
+class ApiToken(models.Model):
+    """A token another system sends instead of a session cookie: ``Authorization: Bearer lp_<key>_<secret>``.
+
+    It acts as its ``user``, with that person's access and no more, and only for the ``scopes`` it was made
+    with (``accounts.api_tokens``). Only a SHA-256 digest of the secret is stored: the token is shown once.
+    Revoked tokens are kept (revoked) as the record of what could sign in, until the account is deleted.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. the system that uses it.")
+    key = models.CharField(max_length=16, unique=True, help_text="The public part that names the token.")
+    secret_digest = models.CharField(max_length=64, help_text="SHA-256 of the secret part, in hex.")
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (lp_{self.key}…)"

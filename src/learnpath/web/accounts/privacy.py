@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
-from learnpath.web.accounts.models import AuditEntry, Class, ClassMembership, GuardianLink, User
+from learnpath.web.accounts.models import ApiToken, AuditEntry, Class, ClassMembership, GuardianLink, User
 from learnpath.web.personal_data import PersonalData, plain, plain_rows
 
 ERASED_PREFIX = "erased-"
@@ -49,6 +49,13 @@ PERSONAL_DATA = (
         purpose="A guardian's consented, read-only view of a learner; withdrawn links stay as the record.",
         seen_by="The learner, the guardian, administrators.",
         kept="Until the learner or the guardian is deleted.",
+    ),
+    PersonalData(
+        model="accounts.ApiToken",
+        fields=("user", "name", "last_used_at"),
+        purpose="Tokens a teacher or administrator made so another system can use the API as them.",
+        seen_by="The person; administrators.",
+        kept="Until the person revokes it (then kept as revoked) or the account is deleted.",
     ),
     PersonalData(
         model="accounts.AuditEntry",
@@ -104,6 +111,10 @@ def export(*, user_id: int) -> dict[str, Any]:
             for link in GuardianLink.objects.filter(guardian_id=user_id).select_related("guardian", "learner")
             | GuardianLink.objects.filter(learner_id=user_id).select_related("guardian", "learner")
         ],
+        "api_tokens": plain_rows(
+            ApiToken.objects.filter(user_id=user_id),
+            ["name", "key", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at"],
+        ),
         "audit_log": plain_rows(
             _audit_about(user_id)[:AUDIT_EXPORT_LIMIT],
             ["created_at", "actor", "action", "target_type", "target_id", "details"],
@@ -132,6 +143,7 @@ def erase(*, user_id: int, keep_research: bool) -> dict[str, int]:
             consent_given_by=None
         ),
         "classes_taught": Class.teachers.through.objects.filter(user_id=user_id).delete()[0],
+        "api_tokens": ApiToken.objects.filter(user_id=user_id).delete()[0],
         # The admin site's own history names the account it changed ("lena"): keep that something
         # changed, not the name.
         "admin_history_names": LogEntry.objects.filter(

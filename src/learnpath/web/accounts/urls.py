@@ -9,6 +9,8 @@ urlpatterns = [
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
     path("settings/", views.my_settings, name="settings"),
     path("language/", views.language_switch, name="language"),
+    path("tokens/", views.api_tokens_page, name="api-tokens"),
+    path("tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     # A second factor for staff (docs/decisions/0080-second-factor.md).
     path("second-factor/", include("learnpath.web.accounts.second_factor")),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),

@@ -17,7 +17,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -452,3 +452,81 @@ def joining_code_change(request: HttpRequest, class_id: int) -> HttpResponse:
             gettext("Joining with the class code is on.") if action == "open" else gettext("Joining is off."),
         )
     return redirect("coaching:class", class_id=klass.pk)
+
+
+# -- API tokens for other systems (accounts.api_tokens, docs/decisions/0084-api-tokens.md) ---------------
+
+
+def _tokens_page(
+    request: HttpRequest, *, new: Any = None, error: str = "", chosen: Any = None
+) -> HttpResponse:
+    from learnpath.web.accounts import api_tokens
+
+    now = timezone.now()
+    context = {
+        "tokens": [
+            {
+                "token": token,
+                "state": "revoked"
+                if token.revoked_at is not None
+                else "expired"
+                if token.expires_at <= now
+                else "working",
+                "scopes": ", ".join(token.scopes),
+            }
+            for token in api_tokens.tokens_of(user=request.user)
+        ],
+        "scopes": list(api_tokens.SCOPES.items()),
+        "lifetimes": api_tokens.LIFETIMES_DAYS,
+        "new": new,
+        "error": error,
+        "chosen": chosen or {"name": "", "scopes": [], "days": api_tokens.DEFAULT_LIFETIME_DAYS},
+    }
+    response = render(request, "accounts/api_tokens.html", context, status=400 if error else 200)
+    if new is not None:
+        response["Cache-Control"] = "no-store"  # the page holds a working secret: never keep a copy
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens_page(request: HttpRequest) -> HttpResponse:
+    """A teacher's or administrator's API tokens: make one (shown once), see when each was last used,
+    revoke one."""
+    from learnpath.web.accounts import api_tokens
+
+    if not api_tokens.may_have_tokens(request.user):
+        raise Http404("Only teachers and administrators make API tokens.")
+    if request.method == "POST":
+        days_text = request.POST.get("days", "")
+        chosen = {
+            "name": request.POST.get("name", ""),
+            "scopes": request.POST.getlist("scopes"),
+            "days": int(days_text) if days_text.isdigit() else 0,
+        }
+        try:
+            new = api_tokens.token_create(
+                user=request.user,
+                name=chosen["name"],
+                scopes=chosen["scopes"],
+                days=chosen["days"],
+                now=timezone.now(),
+            )
+        except api_tokens.TokenProblem as problem:
+            return _tokens_page(request, error=str(problem), chosen=chosen)
+        return _tokens_page(request, new=new)
+    return _tokens_page(request)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    from learnpath.web.accounts import api_tokens
+
+    if not api_tokens.may_have_tokens(request.user):
+        raise Http404("Only teachers and administrators have API tokens.")
+    if api_tokens.token_revoke(user=request.user, token_id=token_id, now=timezone.now()):
+        messages.success(request, gettext("Token revoked: it no longer works."))
+    else:
+        messages.error(request, gettext("There is no working token of yours with that number."))
+    return redirect("accounts:api-tokens")
