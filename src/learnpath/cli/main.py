@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "serve",
     "check",
     "importing",
+    "roster",
     "export",
     "eval_command",
     "rebuild_state",

@@ -62,6 +62,7 @@ __all__ = [
     "person_by_username",
     "privacy_provider",
     "relation_to_learner",
+    "roster_import",
     "teachers_of_learner",
     "user_is_learner",
     "user_is_platform_admin",
@@ -423,3 +424,29 @@ def api_token_request(raw: str, *, path: str, method: str) -> Any:
     token = api_tokens.token_authenticate(raw, now=timezone.now())
     api_tokens.token_check_scope(token, path=path, method=method)
     return token.user
+
+
+def roster_import(
+    *,
+    source: Any,
+    organisation_slug: str,
+    school: str = "",
+    match_usernames: bool = False,
+    apply: bool,
+    now: Any,
+) -> Any:
+    """Read the OneRoster CSV roster at ``source`` and plan (``apply=False``) or make (``apply=True``) its
+    changes in the organisation (``accounts.rostering``): returns the ``RosterPlan``. Raises
+    ``oneroster_csv.RosterUnreadable`` for something that is no roster, ``Organisation.DoesNotExist`` for an
+    unknown organisation and ``rostering.RosterRefused`` when applying a roster with errors."""
+    from learnpath.web.accounts import oneroster_csv, rostering
+
+    roster = oneroster_csv.roster_read(source)
+    organisation = Organisation.objects.get(slug=organisation_slug)
+    if not apply:
+        return rostering.roster_plan(
+            roster, organisation=organisation, school=school, match_usernames=match_usernames
+        )
+    return rostering.roster_apply(
+        roster, organisation=organisation, school=school, match_usernames=match_usernames, now=now
+    )

@@ -258,3 +258,33 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (lp_{self.key}…)"
+
+
+class RosterLink(models.Model):
+    """A class or a person of an organisation as its information system names them (a OneRoster
+    ``sourcedId``): what makes importing the same roster again change nothing (``accounts.rostering``).
+
+    ``missing_since``: a bulk roster no longer lists them; the class or the account is kept as it is (never
+    deleted by a roster), and cleared when a roster lists them again."""
+
+    class Kind(models.TextChoices):
+        SCHOOL = "school", "School"  # the organisation itself: one school's roster per organisation
+        CLASS = "class", "Class"
+        USER = "user", "User"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="roster_links")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    sourced_id = models.CharField(max_length=255)
+    target_id = models.BigIntegerField(help_text="The id of the organisation, the class or the user.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(help_text="When a roster last listed it.")
+    missing_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "kind", "sourced_id"], name="roster_link_unique"),
+            models.UniqueConstraint(fields=["kind", "target_id"], name="roster_link_one_per_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sourced_id} → {self.target_id}"

@@ -15,7 +15,15 @@ from typing import Any
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
-from learnpath.web.accounts.models import ApiToken, AuditEntry, Class, ClassMembership, GuardianLink, User
+from learnpath.web.accounts.models import (
+    ApiToken,
+    AuditEntry,
+    Class,
+    ClassMembership,
+    GuardianLink,
+    RosterLink,
+    User,
+)
 from learnpath.web.personal_data import PersonalData, plain, plain_rows
 
 ERASED_PREFIX = "erased-"
@@ -56,6 +64,14 @@ PERSONAL_DATA = (
         purpose="Tokens a teacher or administrator made so another system can use the API as them.",
         seen_by="The person; administrators.",
         kept="Until the person revokes it (then kept as revoked) or the account is deleted.",
+    ),
+    PersonalData(
+        model="accounts.RosterLink",
+        fields=("sourced_id", "target_id"),
+        purpose="The id the school's information system gives a person, so importing its roster again "
+        "updates the same account instead of making another.",
+        seen_by="Administrators (who import the roster).",
+        kept="Until the account is deleted.",
     ),
     PersonalData(
         model="accounts.AuditEntry",
@@ -115,6 +131,12 @@ def export(*, user_id: int) -> dict[str, Any]:
             ApiToken.objects.filter(user_id=user_id),
             ["name", "key", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at"],
         ),
+        "roster_ids": [
+            {"organisation": link.organisation.name, "sourced_id": link.sourced_id}
+            for link in RosterLink.objects.filter(
+                kind=RosterLink.Kind.USER, target_id=user_id
+            ).select_related("organisation")
+        ],
         "audit_log": plain_rows(
             _audit_about(user_id)[:AUDIT_EXPORT_LIMIT],
             ["created_at", "actor", "action", "target_type", "target_id", "details"],
@@ -144,6 +166,7 @@ def erase(*, user_id: int, keep_research: bool) -> dict[str, int]:
         ),
         "classes_taught": Class.teachers.through.objects.filter(user_id=user_id).delete()[0],
         "api_tokens": ApiToken.objects.filter(user_id=user_id).delete()[0],
+        "roster_ids": RosterLink.objects.filter(kind=RosterLink.Kind.USER, target_id=user_id).delete()[0],
         # The admin site's own history names the account it changed ("lena"): keep that something
         # changed, not the name.
         "admin_history_names": LogEntry.objects.filter(

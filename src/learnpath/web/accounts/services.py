@@ -222,6 +222,22 @@ def class_teacher_add(*, klass: Class, teacher: User, actor: User | None = None)
 
 
 @transaction.atomic
+def class_teacher_remove(*, klass: Class, teacher_id: int, actor: User | None = None) -> bool:
+    """Take a teacher off a class (audited); False if they did not teach it. The class and its learners
+    stay."""
+    removed, _ = Class.teachers.through.objects.filter(class_id=klass.pk, user_id=teacher_id).delete()
+    if removed:
+        audit_entry_record(
+            actor=actor,
+            action="class.teacher_remove",
+            target_type="class",
+            target_id=klass.pk,
+            details={"teacher": teacher_id},
+        )
+    return bool(removed)
+
+
+@transaction.atomic
 def class_learner_add(*, klass: Class, learner: User, actor: User | None = None) -> ClassMembership:
     """Enrol a learner of the class's organisation in the class (idempotent).
 
