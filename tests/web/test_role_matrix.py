@@ -232,6 +232,7 @@ ROWS: list[Row] = [
     ("coaching:enrol", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
     ("coaching:group-create", "post", lambda w: {"class_id": w.class_id}, CLASS_TEACHER_POST),
     ("coaching:cockpit", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
+    ("coaching:standards", "get", lambda w: {"class_id": w.class_id}, CLASS_TEACHER),
     (
         "coaching:learner",
         "get",

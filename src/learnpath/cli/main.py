@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "check",
     "importing",
     "roster",
+    "standards",
     "export",
     "eval_command",
     "rebuild_state",

@@ -572,3 +572,87 @@ def overview(*, teacher: Any, now: datetime) -> list[ClassSummary]:
         )
         for klass, learners in classes
     ]
+
+
+# -- the class by standard (issue 14: CASE alignment, docs/decisions/0086-case-standards.md) ---------------
+
+
+@dataclass(frozen=True)
+class StandardRow:
+    """One standard of the course: its code and statement, the skills aligned to it, and how far the
+    class has come (learners who mastered every aligned skill)."""
+
+    code: str
+    short_code: str
+    statement: str
+    framework: str
+    skills: tuple[tuple[str, str], ...]  # (skill id, name)
+    mastered_by: int
+
+
+@dataclass(frozen=True)
+class StandardCell:
+    mastered: int
+    of: int
+
+    @property
+    def css(self) -> str:
+        if self.mastered == self.of:
+            return "heat-mastered"
+        if self.mastered == 0:
+            return "heat-none"
+        return "heat-mid" if self.mastered * 2 >= self.of else "heat-low"
+
+
+@dataclass(frozen=True)
+class ClassStandards:
+    frameworks: list[tuple[str, str]]
+    standards: list[StandardRow]
+    rows: list[tuple[int, str, tuple[StandardCell, ...]]]  # learner id, name, a cell per standard
+    learners: int
+
+
+def class_standards(*, class_id: int, course_id: str) -> ClassStandards:
+    """The class's mastery grouped by the standards the course's skills are aligned to: a standard is
+    mastered by a learner who mastered every skill aligned to it. A fixed number of queries."""
+    aligned = curriculum_api.course_standards(course_id=course_id)
+    names = dict(course_skills(course_id=course_id))
+    order: list[str] = []
+    found: dict[str, Any] = {}
+    skills_of: dict[str, list[str]] = defaultdict(list)
+    for skill_id, standards in aligned.items():
+        for standard in standards:
+            if standard.code not in found:
+                order.append(standard.code)
+                found[standard.code] = standard
+            if skill_id not in skills_of[standard.code]:
+                skills_of[standard.code].append(skill_id)
+    learners = accounts_api.class_learners(class_id=class_id)
+    cells = cells_by_learner(learner_ids=[learner.id for learner in learners], course_id=course_id)
+    rows = []
+    mastered_by: dict[str, int] = defaultdict(int)
+    for learner in learners:
+        mine = cells.get(learner.id, {})
+        row = []
+        for code in order:
+            skill_ids = skills_of[code]
+            done = sum(1 for s in skill_ids if (cell := mine.get(s)) is not None and cell.mastered)
+            row.append(StandardCell(done, len(skill_ids)))
+            mastered_by[code] += done == len(skill_ids)
+        rows.append((learner.id, str(learner.name), tuple(row)))
+    return ClassStandards(
+        frameworks=curriculum_api.course_frameworks(course_id=course_id),
+        standards=[
+            StandardRow(
+                code=code,
+                short_code=found[code].short_code,
+                statement=found[code].statement,
+                framework=found[code].framework,
+                skills=tuple((s, names.get(s, s)) for s in skills_of[code]),
+                mastered_by=mastered_by[code],
+            )
+            for code in order
+        ],
+        rows=rows,
+        learners=len(learners),
+    )

@@ -19,6 +19,7 @@ urlpatterns = [
     path("classes/<int:class_id>/teachers/", views.teacher_add, name="teacher-add"),
     path("classes/<int:class_id>/groups/", views.group_create, name="group-create"),
     path("classes/<int:class_id>/cockpit/", views.cockpit, name="cockpit"),
+    path("classes/<int:class_id>/standards/", views.class_standards, name="standards"),
     path("classes/<int:class_id>/learners/<int:learner_id>/", views.learner_detail, name="learner"),
     path(
         "classes/<int:class_id>/learners/<int:learner_id>/feedback/", views.learner_feedback, name="feedback"

@@ -268,6 +268,19 @@ def cockpit(request: HttpRequest, class_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
+def class_standards(request: HttpRequest, class_id: int) -> HttpResponse:
+    """The class by standard: each standard the course's skills are aligned to, with its code and
+    statement, and who has mastered it (docs/decisions/0086-case-standards.md)."""
+    klass = access.access_class_teacher(request.user, class_id)
+    courses, course_id = _course_choice(request, class_id)
+    context: dict[str, object] = {"klass": klass, "courses": courses, "course_id": course_id}
+    if course_id is not None:
+        context["standards"] = selectors.class_standards(class_id=class_id, course_id=course_id)
+    return render(request, "coaching/standards.html", context)
+
+
+@login_required
+@require_GET
 def learner_detail(request: HttpRequest, class_id: int, learner_id: int) -> HttpResponse:
     """One learner: mastery over time (chart and table), the event timeline, their work, interventions."""
     klass, learner = access.access_class_learner(request.user, class_id, learner_id)

@@ -13,6 +13,7 @@ from learnpath.content.templates import TemplateError, instantiate, placeholders
 from learnpath.web.curriculum import access, selectors, services
 from learnpath.web.curriculum.models import Course, Item, Skill
 from learnpath.web.curriculum.services import CourseImportError, ImportResult
+from learnpath.web.curriculum.standards import course_frameworks, course_standards, framework_import
 
 __all__ = [
     "CourseImportError",
@@ -23,13 +24,16 @@ __all__ = [
     "class_course_attach",
     "class_course_ids",
     "class_course_ids_of",
+    "course_frameworks",
     "course_ids",
     "course_import",
     "course_info",
     "course_organisation_set",
     "course_pack",
     "course_skill_prerequisites",
+    "course_standards",
     "courses_visible",
+    "framework_import",
     "item_document",
     "item_texts",
     "privacy_provider",

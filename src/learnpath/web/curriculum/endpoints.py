@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.http import HttpRequest
 from ninja import Router, Schema
 
 from learnpath.web.curriculum import access, selectors
+from learnpath.web.curriculum.standards import course_standards
 from learnpath.web.schemas import CourseId, ErrorOut
 
 router = Router(tags=["courses"])
@@ -21,12 +24,20 @@ class CourseOut(Schema):
     item_count: int
 
 
+class StandardOut(Schema):
+    code: str
+    statement: str
+    framework: str
+    case_id: str
+
+
 class SkillOut(Schema):
     id: str
     name: str
     description: str
     prerequisites: list[str]
     item_count: int
+    standards: list[StandardOut]
 
 
 class CourseDetailOut(Schema):
@@ -85,6 +96,7 @@ def course_detail(request: HttpRequest, course_id: CourseId) -> dict[str, object
 def course_skills(request: HttpRequest, course_id: CourseId) -> list[dict[str, object]]:
     """The course's live skills in prerequisite order (every skill after its prerequisites)."""
     overview = selectors.course_overview(course=access.access_course(request.user, course_id))
+    aligned = course_standards(course_id=course_id)
     return [
         {
             "id": skill.slug,
@@ -92,6 +104,8 @@ def course_skills(request: HttpRequest, course_id: CourseId) -> list[dict[str, o
             "description": skill.description,
             "prerequisites": [link.slug for link in skill.prerequisites],
             "item_count": skill.item_count,
+            # each standard with its statement when a framework the course aligns to has it (CASE)
+            "standards": [dataclasses.asdict(standard) for standard in aligned.get(skill.slug, [])],
         }
         for skill in overview.skills
     ]

@@ -240,3 +240,25 @@ class ClassCourse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.klass_id}: {self.course_id}"
+
+
+class StandardsFramework(models.Model):
+    """A framework of standards imported from a CASE package (``content.importers.case``): the statements
+    a course's skills are aligned to, shown to teachers and in exports. Reference data: updated in place
+    when the same framework (by CASE identifier) is imported again."""
+
+    identifier = models.CharField(max_length=500, unique=True, help_text="The CFDocument's identifier.")
+    title = models.CharField(max_length=300)
+    creator = models.CharField(max_length=300, blank=True)
+    version = models.CharField(max_length=100, blank=True)
+    items = models.JSONField(
+        default=list, help_text="The CFItems as read: identifier, code, statement, type, levels, parent."
+    )
+    imported_at = models.DateTimeField(auto_now=True)
+    courses = models.ManyToManyField(Course, related_name="frameworks", blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
