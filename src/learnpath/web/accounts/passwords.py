@@ -7,8 +7,9 @@ letter (rn/m, vv/w, cl/d). What is left is 20 symbols, ``acdefhkmnptwxy`` and ``
 
 Three groups of four symbols, joined by dashes (``k7dm-f3wa-xpt9``): 12 symbols chosen uniformly with
 ``secrets`` give 12 × log2(20) ≈ 51.9 bits of entropy. Sign-in is throttled (learnpath.web.throttle) and
-stored hashes use Django's PBKDF2, so that is far beyond online guessing and costly offline; people are
-asked to choose their own at the first opportunity (Change password in the account menu).
+stored hashes use Argon2id (accounts/hashing.py), so that is far beyond online guessing and costly
+offline; people are asked to choose their own at the first opportunity (Change password in the account
+menu).
 """
 
 from __future__ import annotations
