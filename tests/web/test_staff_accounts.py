@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
 
 PRODUCTION_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "learnpath.web.accounts.hashing.Argon2idPasswordHasher",
     # Every learnpath database made before argon2 holds Django's default PBKDF2 hashes.
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
