@@ -151,7 +151,8 @@ def models_warm() -> None:
     built = course_models_warm()
     if built:
         print(
-            f"learnpath: course models ready ({len(built)} courses, {time.perf_counter() - started:.1f} s)",
+            f"learnpath: course models ready ({len(built)} course{'' if len(built) == 1 else 's'}, "
+            f"{time.perf_counter() - started:.1f} s)",
             flush=True,
         )
 
