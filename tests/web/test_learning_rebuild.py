@@ -86,6 +86,14 @@ def test_rebuild_is_identical_on_a_small_history(
 
 
 @pytest.mark.slow
+def test_rebuild_is_identical_on_200_learners(
+    make_learners: Callable[..., list[User]], demo_course: str
+) -> None:
+    """The default run's version of the 1,000-learner check below (which takes minutes)."""
+    generate_and_compare(make_learners, demo_course, learners=200, actions=3, days=2)
+
+
+@pytest.mark.long
 def test_rebuild_is_identical_on_1000_learners(
     make_learners: Callable[..., list[User]], demo_course: str
 ) -> None:
