@@ -16,7 +16,19 @@ import grimp
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Lowest first: an app may import the api of an app before it, never one after it.
-LAYERS = ("accounts", "curriculum", "learning", "agency", "coaching", "placement", "guardians", "privacy")
+LAYERS = (
+    "accounts",
+    "curriculum",
+    "learning",
+    "agency",
+    "coaching",
+    "placement",
+    "guardians",
+    "credentials",
+    "xapi",
+    "lti",
+    "privacy",
+)
 
 
 def _app(module: str) -> str | None:

@@ -147,6 +147,9 @@ INSTALLED_APPS = [
     "learnpath.web.agency",
     "learnpath.web.guardians",
     "learnpath.web.placement",
+    "learnpath.web.credentials",
+    "learnpath.web.xapi",
+    "learnpath.web.lti",
     "learnpath.web.privacy",
 ]
 

@@ -20,6 +20,9 @@ urlpatterns = [
     path("", include("learnpath.web.agency.urls")),
     path("", include("learnpath.web.guardians.urls")),
     path("", include("learnpath.web.placement.urls")),
+    path("", include("learnpath.web.credentials.urls")),
+    path("", include("learnpath.web.xapi.urls")),
+    path("", include("learnpath.web.lti.urls")),
     path("", include("learnpath.web.privacy.urls")),
     # The admin has no sign-in of its own: /admin/login/ sends everyone to the one throttled sign-in page.
     path("admin/login/", accounts_views.admin_sign_in),  # reverse("admin:login") still names it

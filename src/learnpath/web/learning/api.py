@@ -9,6 +9,8 @@ from typing import Any
 
 from learnpath.web.learning.course_model import course_models_warm
 from learnpath.web.learning.errors import LearningError
+from learnpath.web.learning.models import Event
+from learnpath.web.learning.notify import EventNote, event_recorded
 from learnpath.web.learning.pacing import AssignmentsSource, assignments_source_set
 from learnpath.web.learning.preferences import (
     DAILY_GOALS,
@@ -29,14 +31,18 @@ __all__ = [
     "MAX_OVERRIDE_REASON",
     "NO_DAILY_GOAL",
     "AssignmentsSource",
+    "EventNote",
     "InterestArea",
     "LearningError",
+    "LoggedEvent",
     "OverrideRow",
     "ProfileView",
     "RebuildReport",
     "assignments_source_set",
     "course_models_warm",
     "derived_snapshot",
+    "event_recorded",
+    "events_after",
     "fit_timings",
     "privacy_provider",
     "question_answer_form",
@@ -439,3 +445,32 @@ def fit_timings() -> list[FitTiming]:
         )
         for course, row in sorted(by_course.items())
     ]
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One event of the append-only log, as plain data, for apps that pass events on (xAPI, LTI)."""
+
+    id: int
+    learner_id: int
+    course_id: str
+    kind: str
+    item_id: str
+    seed: int | None
+    step_id: str
+    skill_id: str
+    resource_id: str
+    response: Any
+    verdict: str
+    confidence: str
+    result: dict[str, Any]
+    actor_id: int | None
+    occurred_at: Any
+
+
+def events_after(*, after_id: int, limit: int = 500) -> list[LoggedEvent]:
+    """Up to ``limit`` events with an id above ``after_id``, oldest first: a reader that keeps the last id
+    it handled reads every event exactly once, in order, however it was woken."""
+    fields = list(LoggedEvent.__dataclass_fields__)
+    rows = Event.objects.filter(id__gt=after_id).order_by("id").values_list(*fields)[:limit]
+    return [LoggedEvent(*row) for row in rows]

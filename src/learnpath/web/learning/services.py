@@ -32,6 +32,7 @@ from learnpath.web.learning.course_model import CourseModel, course_model
 from learnpath.web.learning.errors import KeyReused, LearningError, NotFound, OutOfOrder, Unreadable
 from learnpath.web.learning.metrics import event_counted
 from learnpath.web.learning.models import Event, LearnerCourse, LearnerProfile, ResumedKey
+from learnpath.web.learning.notify import EventNote, event_recorded_send
 from learnpath.web.learning.store import LearnerState, event_from_row, resources_load, state_load, state_save
 
 PLACEMENT_ANSWER = EventKind.PLACEMENT_ANSWER.value
@@ -264,6 +265,15 @@ def _append(
     result["event_id"] = row.pk
     kind = new.kind
     transaction.on_commit(lambda: event_counted(kind))
+    note = EventNote(
+        event_id=row.pk,
+        learner_id=learner.pk,
+        course_id=model.course_id,
+        kind=kind,
+        mastered=tuple(result.get("mastered", ())),
+        lapsed=tuple(result.get("lapsed", ())),
+    )
+    transaction.on_commit(lambda: event_recorded_send(note))
     return result
 
 

@@ -1,8 +1,8 @@
 """Every app's personal-data provider, in the order deletion runs, and the scan that checks a deletion.
 
-Deletion runs from the top layer down (privacy, guardians, placement, coaching, agency, learning,
-curriculum, accounts): a higher app's rows may point at a lower app's, never the reverse, and accounts goes
-last because it turns the person into a tombstone (decision 0076).
+Deletion runs from the top layer down (privacy, lti, xapi, credentials, guardians, placement, coaching,
+agency, learning, curriculum, accounts): a higher app's rows may point at a lower app's, never the reverse,
+and accounts goes last because it turns the person into a tombstone (decision 0076).
 """
 
 from __future__ import annotations
@@ -19,15 +19,21 @@ from django.db.models import Q
 from learnpath.web.accounts import api as accounts_api
 from learnpath.web.agency import api as agency_api
 from learnpath.web.coaching import api as coaching_api
+from learnpath.web.credentials import api as credentials_api
 from learnpath.web.curriculum import api as curriculum_api
 from learnpath.web.guardians import api as guardians_api
 from learnpath.web.learning import api as learning_api
+from learnpath.web.lti import api as lti_api
 from learnpath.web.personal_data import PersonalData
 from learnpath.web.placement import api as placement_api
 from learnpath.web.privacy import privacy as privacy_own
+from learnpath.web.xapi import api as xapi_api
 
 ERASE_ORDER: tuple[tuple[str, ModuleType], ...] = (
     ("privacy", privacy_own),
+    ("lti", lti_api.privacy_provider),
+    ("xapi", xapi_api.privacy_provider),
+    ("credentials", credentials_api.privacy_provider),
     ("guardians", guardians_api.privacy_provider),
     ("placement", placement_api.privacy_provider),
     ("coaching", coaching_api.privacy_provider),

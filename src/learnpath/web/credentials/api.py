@@ -1,0 +1,7 @@
+"""What other apps may use from credentials: plain functions returning plain data (OEP-49)."""
+
+from __future__ import annotations
+
+from learnpath.web.credentials import privacy as privacy_provider
+
+__all__ = ["privacy_provider"]

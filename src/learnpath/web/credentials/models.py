@@ -1,0 +1,3 @@
+"""The Credentials app's tables."""
+
+from __future__ import annotations

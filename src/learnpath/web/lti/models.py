@@ -1,0 +1,3 @@
+"""The LTI app's tables."""
+
+from __future__ import annotations

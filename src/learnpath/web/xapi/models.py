@@ -1,0 +1,3 @@
+"""The xAPI app's tables."""
+
+from __future__ import annotations
