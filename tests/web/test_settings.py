@@ -126,14 +126,14 @@ def test_sqlite_connections_get_a_busy_timeout_and_immediate_transactions() -> N
     assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
 
 
-def test_security_headers_are_set(client: object) -> None:
+def test_security_headers_are_set(client: object, db: None) -> None:
     response = client.get("/accounts/sign-in/")  # type: ignore[attr-defined]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
 
 
-def test_every_page_has_a_content_security_policy_without_inline_script(client: object) -> None:
+def test_every_page_has_a_content_security_policy_without_inline_script(client: object, db: None) -> None:
     """django-csp: only this origin's scripts and styles, no inline script or style, no framing (issue 12)."""
     for path in ("/", "/accounts/sign-in/", "/no-such-page/"):
         response = client.get(path)  # type: ignore[attr-defined]

@@ -288,3 +288,84 @@ class RosterLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.sourced_id} → {self.target_id}"
+
+
+class IdentityProvider(models.Model):
+    """An organisation's OpenID Connect provider (its Google Workspace, Microsoft Entra ID, …): its members
+    sign in with their school account (``accounts.oidc``, docs/decisions/0092-oidc-sign-in.md).
+
+    The provider's discovery document is fetched when it is configured and kept in ``discovery``; the client
+    secret is written once and never shown again. Who may sign in is decided conservatively: a person signs
+    in only through an ``IdentityLink``, which an operator makes, or a verified e-mail of the organisation's
+    domains makes when ``link_by_email`` is on; ``make_learners`` (off by default) gives an unknown person of
+    the provider a new learner account."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="identity_providers"
+    )
+    name = models.CharField(
+        max_length=100, help_text='Shown on the sign-in button: "Sign in with <name>", e.g. North School.'
+    )
+    issuer = models.CharField(max_length=300, help_text="The provider's issuer URL, exactly as it says it.")
+    client_id = models.CharField(max_length=255)
+    client_secret = models.CharField(max_length=500, blank=True, help_text="Never shown again once saved.")
+    discovery = models.JSONField(
+        default=dict, blank=True, help_text="The provider's /.well-known/openid-configuration."
+    )
+    discovered_at = models.DateTimeField(null=True, blank=True)
+    email_domains = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The organisation's e-mail domains, separated by spaces (e.g. north.example). Set: only "
+        "people whose verified e-mail is in one of them are linked by e-mail or get a new account.",
+    )
+    link_by_email = models.BooleanField(
+        default=False,
+        help_text="On: a first sign-in with a verified e-mail equal to that of a learner or teacher of the "
+        "organisation links the two (never an administrator).",
+    )
+    make_learners = models.BooleanField(
+        default=False,
+        help_text="On: a person the provider knows but learnpath does not gets a new learner account "
+        "(just in time). Off: they are refused and asked to see their teacher or administrator.",
+    )
+    enabled = models.BooleanField(default=True, help_text="Off: its button is gone and sign-ins are refused.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "issuer"], name="identity_provider_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.issuer})"
+
+
+class IdentityLink(models.Model):
+    """A person's account at an organisation's identity provider (its issuer and ``sub``), linked to their
+    learnpath account: the only way an OpenID Connect sign-in finds a learnpath account."""
+
+    class MadeBy(models.TextChoices):
+        OPERATOR = "operator", "An operator or administrator"
+        EMAIL = "email", "A verified e-mail of the organisation"
+        NEW_ACCOUNT = "new_account", "A new learner account made at the first sign-in"
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_links"
+    )
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255, help_text="The provider's ``sub`` for the person.")
+    made_by = models.CharField(max_length=16, choices=MadeBy.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "issuer", "subject"], name="identity_link_unique"),
+            models.UniqueConstraint(fields=["provider", "user"], name="identity_link_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject} → {self.user_id}"

@@ -21,6 +21,7 @@ from learnpath.web.accounts.models import (
     Class,
     ClassMembership,
     GuardianLink,
+    IdentityLink,
     RosterLink,
     User,
 )
@@ -72,6 +73,14 @@ PERSONAL_DATA = (
         "updates the same account instead of making another.",
         seen_by="Administrators (who import the roster).",
         kept="Until the account is deleted.",
+    ),
+    PersonalData(
+        model="accounts.IdentityLink",
+        fields=("user", "issuer", "subject", "last_used_at"),
+        purpose="The person's account at their school's identity provider (its issuer and id), so they sign "
+        "in with their school account (decision 0092).",
+        seen_by="The person; administrators.",
+        kept="Until an administrator removes the link or the account is deleted.",
     ),
     PersonalData(
         model="accounts.AuditEntry",
@@ -137,6 +146,17 @@ def export(*, user_id: int) -> dict[str, Any]:
                 kind=RosterLink.Kind.USER, target_id=user_id
             ).select_related("organisation")
         ],
+        "school_accounts": [
+            {
+                "organisation": link.provider.organisation.name,
+                "issuer": link.issuer,
+                "subject": link.subject,
+                "made_by": link.made_by,
+                "created_at": plain(link.created_at),
+                "last_used_at": plain(link.last_used_at),
+            }
+            for link in IdentityLink.objects.filter(user_id=user_id).select_related("provider__organisation")
+        ],
         "audit_log": plain_rows(
             _audit_about(user_id)[:AUDIT_EXPORT_LIMIT],
             ["created_at", "actor", "action", "target_type", "target_id", "details"],
@@ -167,6 +187,7 @@ def erase(*, user_id: int, keep_research: bool) -> dict[str, int]:
         "classes_taught": Class.teachers.through.objects.filter(user_id=user_id).delete()[0],
         "api_tokens": ApiToken.objects.filter(user_id=user_id).delete()[0],
         "roster_ids": RosterLink.objects.filter(kind=RosterLink.Kind.USER, target_id=user_id).delete()[0],
+        "school_accounts": IdentityLink.objects.filter(user_id=user_id).delete()[0],
         # The admin site's own history names the account it changed ("lena"): keep that something
         # changed, not the name.
         "admin_history_names": LogEntry.objects.filter(

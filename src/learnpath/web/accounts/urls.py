@@ -1,11 +1,14 @@
 from django.urls import include, path
 
-from learnpath.web.accounts import views
+from learnpath.web.accounts import oidc, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
+    # Sign-in with the school's identity provider (docs/decisions/0092-oidc-sign-in.md).
+    path("oidc/<int:provider_id>/start/", oidc.oidc_start, name="oidc-start"),
+    path("oidc/callback/", oidc.oidc_callback, name="oidc-callback"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
     path("settings/", views.my_settings, name="settings"),
     path("language/", views.language_switch, name="language"),

@@ -57,6 +57,12 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/sign_in.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        """The page, with a "Sign in with <school>" button per enabled identity provider (decision 0092)."""
+        from learnpath.web.accounts.identity_providers import providers_for_sign_in
+
+        return {**super().get_context_data(**kwargs), "identity_providers": providers_for_sign_in()}
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         account = _account_key(str(request.POST.get("username", "")))
         address = throttle.client_address(request)
