@@ -160,3 +160,15 @@ def readable(data: dict[str, Any]) -> list[Section]:
                 facts.append((field_name(key), _text(value)))
         sections.append(Section(title=APP_TITLES.get(label, label), facts=facts, tables=tables))
     return sections
+
+
+def research_consented(*, learner_ids: list[int]) -> set[int]:
+    """Which of these learners' choice in force for research use is yes (the newest record per learner, as
+    ``consent_states``). One query; registered as xAPI's consent source (``apps.py``, decision 0090)."""
+    latest: dict[int, bool] = {}
+    records = ConsentRecord.objects.filter(learner_id__in=learner_ids, purpose=Purpose.RESEARCH).order_by(
+        "recorded_at", "id"
+    )
+    for learner_id, granted in records.values_list("learner_id", "granted"):
+        latest[learner_id] = granted
+    return {learner_id for learner_id, granted in latest.items() if granted}
