@@ -28,6 +28,9 @@ COMMANDS = (
     "rebuild-state",
     "fit",
     "worker",
+    "lti",
+    "identity-provider",
+    "xapi",
 )
 
 

@@ -175,7 +175,16 @@ def test_a_deletion_that_crashes_part_way_continues_where_it_stopped(
     with pytest.raises(services.DeletionIncomplete, match="learning"):
         services.deletion_run(request_id=request.pk, now=T0)
     stopped = DeletionRequest.objects.get(pk=request.pk)
-    assert set(stopped.progress) == {"privacy", "guardians", "placement", "coaching", "agency"}
+    assert set(stopped.progress) == {
+        "privacy",
+        "lti",
+        "xapi",
+        "credentials",
+        "guardians",
+        "placement",
+        "coaching",
+        "agency",
+    }
     assert (stopped.finished_at, stopped.attempts, stopped.last_error) == (None, 1, "learning: OSError")
     assert SkillState.objects.filter(learner=rich_learner).exists()  # the failing app rolled back alone
     assert Event.objects.filter(learner=rich_learner).exists()

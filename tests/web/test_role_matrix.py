@@ -104,6 +104,33 @@ def _deletion_asked_by_guardian(world: World) -> int:
     return request.pk
 
 
+def _badge_of_the_learner(world: World) -> str:
+    """A credential of the learner (credentials app): its public id."""
+    import jwt
+
+    from learnpath.web.credentials.models import Credential
+
+    token = jwt.encode({"vc": {"name": "Halves"}}, "matrix-secret-" * 3, algorithm="HS256")
+    row = Credential.objects.create(
+        learner=world.people["learner"],
+        kind="skill",
+        course_id=world.course,
+        skill_id="fractions-meaning",
+        achievement_name="Halves",
+        issuer_id="http://testserver/credentials/issuers/site",
+        key_id="k",
+        issued_at=timezone.now(),
+        jwt=token,
+    )
+    return str(row.public_id)
+
+
+def _issuer_key_id(world: World) -> str:
+    from learnpath.web.credentials import keys
+
+    return keys.signing_key(now=timezone.now())[0]
+
+
 def statuses(*values: int) -> dict[str, int]:
     assert len(values) == len(ROLES)
     return dict(zip(ROLES, values, strict=True))
@@ -152,6 +179,10 @@ ROWS: list[Row] = [
     ("metrics", "get", lambda w: {}, EVERYONE),
     ("accounts:sign-in", "get", lambda w: {}, statuses(200, 302, 302, 302, 302, 302, 302, 302)),
     ("accounts:sign-out", "post", lambda w: {}, statuses(302, 302, 302, 302, 302, 302, 302, 302)),
+    # Sign-in with the school's identity provider (decision 0092): anyone may start one with a provider
+    # that exists (none here: 404), and the callback without a sign-in under way is refused alike (400).
+    ("accounts:oidc-start", "get", lambda w: {"provider_id": 999999}, statuses(*[404] * 8)),
+    ("accounts:oidc-callback", "get", lambda w: {}, statuses(*[400] * 8)),
     ("accounts:settings", "get", lambda w: {}, SIGNED_IN),
     # The language switch is everyone's; an empty choice is refused alike (test_languages.py).
     ("accounts:language", "post", lambda w: {}, statuses(400, 400, 400, 400, 400, 400, 400, 400)),
@@ -315,6 +346,45 @@ ROWS: list[Row] = [
         lambda w: {"request_id": _deletion_asked_by_guardian(w)},
         THE_GUARDIAN_OR_ADMIN,
     ),
+    # Open Badges (decision 0091): a learner's own badges; an admin may revoke any; verifying, the issuer's
+    # profile, its keys and a badge's status are everyone's (that is what makes a badge checkable).
+    ("credentials:badges", "get", lambda w: {}, LEARNERS),
+    ("credentials:claim", "post", lambda w: {}, statuses(302, 302, 302, 404, 404, 404, 404, 404)),
+    (
+        "credentials:download",
+        "get",
+        lambda w: {"public_id": _badge_of_the_learner(w)},
+        statuses(302, 200, 404, 404, 404, 404, 404, 404),
+    ),
+    (
+        "credentials:json",
+        "get",
+        lambda w: {"public_id": _badge_of_the_learner(w)},
+        statuses(302, 200, 404, 404, 404, 404, 404, 404),
+    ),
+    (
+        "credentials:revoke",
+        "post",
+        lambda w: {"public_id": _badge_of_the_learner(w)},
+        statuses(302, 302, 404, 404, 404, 404, 404, 302),
+    ),
+    ("credentials:verify", "get", lambda w: {}, EVERYONE),
+    ("credentials:verify", "post", lambda w: {}, EVERYONE),
+    ("credentials:issuer", "get", lambda w: {"slug": "site"}, EVERYONE),
+    ("credentials:jwks", "get", lambda w: {}, EVERYONE),
+    ("credentials:key", "get", lambda w: {"kid": _issuer_key_id(w)}, EVERYONE),
+    ("credentials:status", "get", lambda w: {"public_id": _badge_of_the_learner(w)}, EVERYONE),
+    # LTI (decision 0088): the tool's keys are public; a login or launch without the LMS's parameters is
+    # refused alike for everyone (test_lti.py has every real flow); the deep-linking choice exists only
+    # within a teacher's launch; only an administrator registers an LMS (here without its configuration:
+    # 400); a class that no LMS made has no LMS page (404 for all, its teacher too).
+    ("lti:jwks", "get", lambda w: {}, EVERYONE),
+    ("lti:login", "get", lambda w: {}, statuses(*[400] * 8)),
+    ("lti:launch", "post", lambda w: {}, statuses(*[400] * 8)),
+    ("lti:deep-link", "get", lambda w: {}, statuses(302, *[404] * 7)),
+    ("lti:register", "get", lambda w: {}, statuses(*[403] * 7, 400)),
+    ("lti:class", "get", lambda w: {"class_id": w.class_id}, statuses(302, *[404] * 7)),
+    ("lti:roster-sync", "post", lambda w: {"class_id": w.class_id}, statuses(302, *[404] * 7)),
     ("api:root", "get", lambda w: {}, EVERYONE),
     ("api:api-root", "get", lambda w: {}, EVERYONE),
     ("api:openapi-json", "get", lambda w: {}, EVERYONE),

@@ -76,15 +76,20 @@ from learnpath.web.privacy import services as privacy_services
 # The previous released schema: the latest migration of each learnpath app at commit 888d64a (the last
 # landed commit when this test was written; the project has no release tags, so that commit stands for
 # the release). Move it forward at each release (see the module docstring).
-PREVIOUS_RELEASE: dict[str, str] = {
+# An app the release did not have is None: it stays unapplied in both tests, and its tables are made by the
+# upgrade itself.
+PREVIOUS_RELEASE: dict[str, str | None] = {
     "accounts": "0005_user_language",
     "agency": "0001_initial",
     "coaching": "0004_inbox_state",
+    "credentials": None,
     "curriculum": "0003_class_course",
     "guardians": "0001_initial",
     "learning": "0006_learner_profile",
+    "lti": None,
     "placement": "0001_initial",
     "privacy": "0001_initial",
+    "xapi": None,
 }
 
 COURSE_ID = "fractions"
@@ -126,7 +131,9 @@ def first_schema_targets() -> list[Target]:
     targets: list[Target] = []
     for label, node in firsts.items():
         needs = [n for n in graph.forwards_plan(node) if n[0] in firsts and n != firsts[n[0]]]
-        targets.append(node if not needs else (label, None))
+        # An app younger than the release was not in the first schema either.
+        newer = PREVIOUS_RELEASE.get(label, "") is None
+        targets.append(node if not needs and not newer else (label, None))
     return targets
 
 
@@ -1162,7 +1169,7 @@ def test_previous_release_names_every_learnpath_app_and_a_real_migration() -> No
     from django.db.migrations.loader import MigrationLoader
 
     graph = MigrationLoader(None, ignore_no_migrations=True).graph
-    missing = [node for node in PREVIOUS_RELEASE.items() if node not in graph.nodes]
+    missing = [node for node in PREVIOUS_RELEASE.items() if node[1] is not None and node not in graph.nodes]
     assert not missing, f"not migrations of this project: {missing}"
 
 

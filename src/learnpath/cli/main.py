@@ -18,6 +18,8 @@ COMMAND_MODULES = (
     "check",
     "importing",
     "roster",
+    "lti",
+    "identity_provider",
     "standards",
     "export",
     "eval_command",
@@ -26,6 +28,7 @@ COMMAND_MODULES = (
     "worker",
     "simulate",
     "backup",
+    "xapi",
 )
 
 

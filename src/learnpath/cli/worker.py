@@ -41,11 +41,15 @@ def run(args: argparse.Namespace) -> int:
 
     from learnpath.web.coaching.tasks import inbox_digest_schedule_ensure
     from learnpath.web.learning.tasks import refit_schedule_ensure
+    from learnpath.web.lti.tasks import grades_schedule_ensure
     from learnpath.web.privacy.tasks import retention_schedule_ensure
+    from learnpath.web.xapi.api import schedule_ensure as xapi_schedule_ensure
 
     refit_schedule_ensure(every_minutes=args.refit_every)
     retention_schedule_ensure(every_hours=24)
     inbox_digest_schedule_ensure(every_hours=24)
+    grades_schedule_ensure(every_minutes=5)  # LMS grades owed and not yet accepted (docs/integrations.md)
+    xapi_schedule_ensure()  # every minute while LEARNPATH_XAPI_ENDPOINT is set (docs/integrations.md)
     print(
         f"learnpath worker: refitting every course's learner model every {args.refit_every} minutes, "
         "applying retention windows and sending teachers' inbox e-mail daily (Ctrl+C stops it)",

@@ -390,6 +390,28 @@ EMAIL_USE_SSL = _flag("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "learnpath <learnpath@localhost>"
 LEARNPATH_SITE_URL = os.environ.get("LEARNPATH_SITE_URL", "").strip()
+
+# --- xAPI statements to the school's LRS (web.xapi; docs/integrations.md, decision 0090) ---------------
+# Off unless LEARNPATH_XAPI_ENDPOINT (the LRS's xAPI base, e.g. https://lrs.example/xAPI/) is set.
+# Activities are named under BASE_IRI and actors' accounts under HOME_PAGE (both default to the site URL);
+# a learner without research consent is sent with a pseudonym (HMAC of their id with PSEUDONYM_SECRET,
+# default derived from SECRET_KEY) when WITHOUT_CONSENT is "anonymous", or not at all when "skip".
+LEARNPATH_XAPI_ENDPOINT = os.environ.get("LEARNPATH_XAPI_ENDPOINT", "").strip()
+LEARNPATH_XAPI_USERNAME = os.environ.get("LEARNPATH_XAPI_USERNAME", "")
+LEARNPATH_XAPI_PASSWORD = os.environ.get("LEARNPATH_XAPI_PASSWORD", "")
+LEARNPATH_XAPI_BASE_IRI = os.environ.get("LEARNPATH_XAPI_BASE_IRI", "").strip() or (
+    f"{LEARNPATH_SITE_URL.rstrip('/')}/xapi" if LEARNPATH_SITE_URL else ""
+)
+LEARNPATH_XAPI_HOME_PAGE = os.environ.get("LEARNPATH_XAPI_HOME_PAGE", "").strip() or LEARNPATH_SITE_URL
+LEARNPATH_XAPI_WITHOUT_CONSENT = os.environ.get("LEARNPATH_XAPI_WITHOUT_CONSENT", "skip").strip() or "skip"
+if LEARNPATH_XAPI_WITHOUT_CONSENT not in ("anonymous", "skip"):
+    raise ImproperlyConfigured(
+        f"LEARNPATH_XAPI_WITHOUT_CONSENT must be anonymous or skip, not {LEARNPATH_XAPI_WITHOUT_CONSENT!r}."
+    )
+LEARNPATH_XAPI_PSEUDONYM_SECRET = os.environ.get("LEARNPATH_XAPI_PSEUDONYM_SECRET", "")
+LEARNPATH_XAPI_SEND_RESPONSES = _flag("LEARNPATH_XAPI_SEND_RESPONSES", True)
+LEARNPATH_XAPI_BATCH = _whole_number("LEARNPATH_XAPI_BATCH", 100, least=1)
+LEARNPATH_XAPI_TIMEOUT_SECONDS = _whole_number("LEARNPATH_XAPI_TIMEOUT_SECONDS", 10, least=1)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -458,5 +480,8 @@ LOGGING = {
         # 4xx/5xx responses, with the traceback of a 500.
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Sign-in with the school's identity provider (decision 0092): Authlib's debug lines carry the
+        # PKCE verifier, which is a secret of the sign-in under way; never below WARNING.
+        "authlib": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

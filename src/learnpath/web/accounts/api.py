@@ -23,6 +23,7 @@ __all__ = [
     "DemoAccount",
     "JoiningCode",
     "Membership",
+    "OrganisationInfo",
     "PersonInfo",
     "ScopeRefused",
     "TokenRefused",
@@ -30,6 +31,7 @@ __all__ = [
     "audit_record",
     "class_archive",
     "class_create",
+    "class_create_unstaffed",
     "class_info",
     "class_joining_code",
     "class_landing_set",
@@ -47,6 +49,7 @@ __all__ = [
     "demo_accounts_ensure",
     "demo_class_learner_usernames",
     "demo_class_learners_password_ensure",
+    "external_person_create",
     "first_passwords_keep",
     "guardian_link_consent",
     "guardian_link_withdraw",
@@ -56,13 +59,18 @@ __all__ = [
     "learners_of_guardian",
     "mail_address",
     "memberships_of_learners",
+    "organisation_info",
+    "organisations_all",
     "password_generate",
     "people_by_username",
     "person",
     "person_by_username",
+    "person_can_sign_in",
+    "person_sign_in",
     "privacy_provider",
     "relation_to_learner",
     "roster_import",
+    "roster_person_id",
     "teachers_of_learner",
     "user_is_learner",
     "user_is_platform_admin",
@@ -450,3 +458,87 @@ def roster_import(
     return rostering.roster_apply(
         roster, organisation=organisation, school=school, match_usernames=match_usernames, now=now
     )
+
+
+@dataclass(frozen=True)
+class OrganisationInfo:
+    """An organisation as other apps see it: its slug and name (public, e.g. as a badge's issuer)."""
+
+    id: int
+    slug: str
+    name: str
+
+
+def organisation_info(
+    *, organisation_id: int | None = None, slug: str | None = None
+) -> OrganisationInfo | None:
+    """One organisation by id or by slug, or None. Read-only (used by credentials for the issuer)."""
+    rows = Organisation.objects.all()
+    if organisation_id is not None:
+        rows = rows.filter(pk=organisation_id)
+    elif slug is not None:
+        rows = rows.filter(slug=slug)
+    else:
+        return None
+    found = rows.values_list("pk", "slug", "name").first()
+    return OrganisationInfo(*found) if found is not None else None
+
+
+# -- people who sign in at another system (an LMS's LTI launch) -----------------------------------------
+
+
+def external_person_create(
+    *, username: str, display_name: str, organisation_id: int, teacher: bool, actor: Any = None
+) -> PersonInfo:
+    """Create a learner or a teacher who signs in through another system (no password: they cannot sign in
+    here directly). Never an administrator: no outside system grants that (audited)."""
+    user = services.user_create(
+        username=username,
+        password=None,
+        role=Role.TEACHER if teacher else Role.LEARNER,
+        organisation=Organisation.objects.get(pk=organisation_id),
+        display_name=display_name,
+        actor=actor,
+    )
+    return _person(user)
+
+
+def person_can_sign_in(*, user_id: int) -> bool:
+    """True when the account exists and is switched on (a deactivated or deleted person cannot)."""
+    return User.objects.filter(pk=user_id, is_active=True).exists()
+
+
+def person_sign_in(request: Any, *, user_id: int) -> None:
+    """Start a session for the person, as a sign-in does (a new session key; the old session ends). The
+    caller has proved who they are another way (a verified LTI launch)."""
+    from django.contrib.auth import login
+
+    login(request, User.objects.get(pk=user_id), backend="django.contrib.auth.backends.ModelBackend")
+
+
+def roster_person_id(*, organisation_id: int, sourced_id: str) -> int | None:
+    """The person a OneRoster import made for ``sourced_id`` in the organisation, or None."""
+    from learnpath.web.accounts.models import RosterLink
+
+    return (
+        RosterLink.objects.filter(
+            organisation_id=organisation_id, kind=RosterLink.Kind.USER, sourced_id=sourced_id
+        )
+        .values_list("target_id", flat=True)
+        .first()
+    )
+
+
+def class_create_unstaffed(*, organisation_id: int, slug: str, name: str, actor: Any = None) -> ClassInfo:
+    """Create a class with no teacher yet (an LMS course whose first launch was a learner's; audited)."""
+    organisation = Organisation.objects.get(pk=organisation_id)
+    klass = services.class_create(organisation=organisation, slug=slug, name=name, actor=actor)
+    return _class(Class.objects.select_related("organisation").get(pk=klass.pk))
+
+
+def organisations_all() -> list[OrganisationInfo]:
+    """Every organisation, by name (an administrator chooses one, e.g. for an LMS registration)."""
+    return [
+        OrganisationInfo(id=o.pk, slug=o.slug, name=o.name)
+        for o in Organisation.objects.order_by("name", "pk")
+    ]

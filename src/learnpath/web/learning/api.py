@@ -43,9 +43,14 @@ __all__ = [
     "derived_snapshot",
     "event_recorded",
     "events_after",
+    "events_count_after",
     "fit_timings",
+    "mastered_skills_at",
+    "newest_event_id",
     "privacy_provider",
     "question_answer_form",
+    "question_start_before",
+    "skill_choose",
     "state_rebuild",
 ]
 
@@ -93,6 +98,17 @@ def skill_progress_rows(*, learner_ids: list[int], course_id: str | None) -> lis
     from learnpath.web.learning import selectors
 
     return selectors.skill_progress_rows(learner_ids=learner_ids, course_id=course_id)
+
+
+def mastered_skills_at(*, learner_id: int) -> dict[tuple[str, str], Any]:
+    """When the learner mastered each skill counted mastered (``mastered_at`` set, as
+    :func:`skill_progress_rows` counts it): ``{(course id, skill id): mastered_at}``; one query, read-only."""
+    from learnpath.web.learning.models import SkillState
+
+    rows = SkillState.objects.filter(learner_id=learner_id, mastered_at__isnull=False)
+    return {
+        (course, skill): at for course, skill, at in rows.values_list("course_id", "skill_id", "mastered_at")
+    }
 
 
 def last_active_at(*, learner_ids: list[int], course_id: str) -> dict[int, Any]:
@@ -474,3 +490,40 @@ def events_after(*, after_id: int, limit: int = 500) -> list[LoggedEvent]:
     fields = list(LoggedEvent.__dataclass_fields__)
     rows = Event.objects.filter(id__gt=after_id).order_by("id").values_list(*fields)[:limit]
     return [LoggedEvent(*row) for row in rows]
+
+
+def skill_choose(*, learner: Any, course_id: str, skill_id: str, idempotency_key: str) -> dict[str, Any]:
+    """The learner practises ``skill_id`` next, as if they had chosen it (an LMS link to one skill): the
+    choice is logged and its first question starts. Raises ``LearningError`` as the learner's own choice
+    would (no access, unknown skill)."""
+    from learnpath.web.learning import services
+
+    return services.skill_choose(
+        learner=learner, course_id=course_id, skill_id=skill_id, idempotency_key=idempotency_key
+    )
+
+
+def question_start_before(*, learner_id: int, course_id: str, before_id: int) -> LoggedEvent | None:
+    """The learner's latest ``start`` event in the course before event ``before_id`` (the question an
+    answer or skip belongs to: its ``result`` says why it was offered), or None. One query."""
+    fields = list(LoggedEvent.__dataclass_fields__)
+    row = (
+        Event.objects.filter(learner_id=learner_id, course_id=course_id, kind="start", id__lt=before_id)
+        .order_by("-id")
+        .values_list(*fields)
+        .first()
+    )
+    return None if row is None else LoggedEvent(*row)
+
+
+def newest_event_id() -> int:
+    """The id of the newest event in the log (0 when empty): for readers of ``events_after`` to show how
+    far behind they are."""
+    from django.db.models import Max
+
+    return int(Event.objects.aggregate(newest=Max("id"))["newest"] or 0)
+
+
+def events_count_after(*, after_id: int) -> int:
+    """How many events have an id above ``after_id`` (a reader's backlog). One count on the primary key."""
+    return Event.objects.filter(id__gt=after_id).count()

@@ -8,3 +8,10 @@ class LtiConfig(AppConfig):
     label = "lti"
     verbose_name = "LTI"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # A change of mastery makes the learner's LMS grades owed (learning tells, after commit).
+        from learnpath.web.learning import api as learning_api
+        from learnpath.web.lti.receivers import mastery_changed
+
+        learning_api.event_recorded.connect(mastery_changed, dispatch_uid="lti.mastery_changed")
