@@ -12,6 +12,7 @@ import html
 import json
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -520,3 +521,79 @@ def test_a_configuration_whose_issuer_is_elsewhere_is_refused(
     response = client_of(admin_user).get(url)
     assert response.status_code == 502
     assert "could not be read" in text(response)
+
+
+# -- the published LTI Advantage reference messages --------------------------------------------------------
+
+REFERENCE = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "data"
+    / "interop"
+    / "lti"
+    / "ltiadvantage_reference_json"
+)
+
+
+def reference(name: str) -> dict[str, Any]:
+    path = REFERENCE / name
+    if not path.exists():
+        pytest.skip(
+            f"the LTI reference messages are not at {REFERENCE} (see ../shared/data/interop/PROVENANCE.md)"
+        )
+    return dict(json.loads(path.read_text(encoding="utf-8-sig")))
+
+
+@pytest.mark.shared_data
+def test_the_reference_resource_link_request_launches_a_learner_and_keeps_least_data(
+    platform: Platform,
+) -> None:
+    claims = reference("LtiResourceLinkRequest.json")
+    client = Client()
+    auth = login(client, platform, "lena-1")
+    now = int(time.time())
+    claims.update(
+        iss=platform.issuer,
+        aud=[platform.client_id],
+        azp=platform.client_id,
+        nonce=auth["nonce"],
+        iat=now,
+        exp=now + 300,
+    )
+    claims["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] = platform.deployment_id
+    kid = platform.registration().get_kid()
+    token = jwt.encode(claims, platform.private_key, algorithm="RS256", headers={"kid": kid})
+    response = client.post("/lti/launch/", {"id_token": token, "state": auth["state"]})
+    # Its link carries no learnpath course: the learner is told so, signed in, in the course's class.
+    assert response.status_code == 200
+    assert "does not open a learnpath course yet" in text(response)
+    jane = lti_user(platform, claims["sub"])
+    assert (jane.role, jane.display_name, jane.email) == ("learner", "Jane", "")
+    context = LtiContext.objects.get()
+    assert (
+        Class.objects.get(pk=context.class_id).name
+        == claims["https://purl.imsglobal.org/spec/lti/claim/context"]["title"]
+    )
+    assert not LtiResourceLink.objects.exists()  # no course, so no link and no grade owed
+
+
+@pytest.mark.shared_data
+def test_learnpaths_scores_and_columns_have_the_reference_shapes(platform: Platform, course: str) -> None:
+    score_reference, column_reference = reference("Score.json"), reference("LineItem.json")
+    link = platform.link("Fractions practice", {"course": course})
+    launch(Client(), platform, "lena-1", link)
+    tasks.grades_send()
+    score = platform.score(link, "lena-1")
+    assert score is not None
+    assert set(score_reference) <= set(score)
+    assert {k: type(v) for k, v in score.items() if k in score_reference} == {
+        k: type(v) for k, v in score_reference.items()
+    }
+    client = Client()
+    launch(client, platform, "ines-1", deep=True)
+    answer = client.post("/lti/deep-link/", {"course": course})
+    item = jwt.decode(answer.context["jwt"], options={"verify_signature": False})[
+        "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
+    ][0]
+    assert set(item["lineItem"]) <= set(column_reference)
+    assert all(type(item["lineItem"][k]) is type(column_reference[k]) for k in item["lineItem"])

@@ -319,3 +319,66 @@ def test_the_command_previews_applies_and_says_an_unknown_organisation_in_one_li
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert "there is no organisation 'no-such-school'" in err[0]
+
+
+# -- OneRoster REST JSON (the collections a SIS's API answers, saved to a folder) ------------------------
+
+VALIDATOR_1P1 = SAMPLES / "v1p1_rest_json" / "1edtech_validator_1574845678"
+JAPAN_1P2 = SAMPLES / "v1p2_rest_json" / "da2022_japan"
+
+
+def test_the_1edtech_rest_sample_imports_its_school_without_parents_or_demographics(
+    organisation: Organisation,
+) -> None:
+    roster = roster_read(sample(VALIDATOR_1P1))
+    assert roster.suffix == "json"
+    assert (len(roster.orgs), len(roster.classes), len(roster.users), len(roster.enrollments)) == (
+        1,
+        320,
+        1599,
+        0,
+    )
+    assert [str(p) for p in roster.problems] == [
+        "academicSessions-invalid.json: not a OneRoster collection; not read",
+        "demographics.json: not read: learnpath keeps no demographic data",
+    ]
+    plan = roster_plan(roster, organisation=organisation)
+    assert not plan.errors, plan.lines()
+    assert len(plan.classes_new) == 320
+    assert len(plan.people_new) == 601 + 34  # students and teachers; the 964 parents are not imported
+    assert "not imported: 964 people (guardian" in "\n".join(plan.lines())
+    roster_apply(roster, organisation=organisation, now=timezone.now())
+    harriet = User.objects.get(username="hallen80250119")
+    assert (harriet.role, harriet.display_name, harriet.email) == (
+        Role.TEACHER,
+        "Harriet Allen",
+        "harriet.allen@test.com",
+    )
+    assert roster_plan(roster_read(VALIDATOR_1P1), organisation=organisation).changes == 0
+
+
+def test_the_japanese_1p2_sample_imports_with_its_enrolment(organisation: Organisation) -> None:
+    roster = roster_read(sample(JAPAN_1P2))
+    assert roster.version == "1.2"
+    plan = roster_apply(roster, organisation=organisation, now=timezone.now())
+    assert not plan.errors
+    klass = Class.objects.get(organisation=organisation, name="1年1組 (0101)")
+    # No role on the user (1.2 roles: []); the enrolment says student, so a learner.
+    assert [m.learner.username for m in klass.memberships.all()] == ["てすとたろう"]
+    assert User.objects.get(username="てすとたろう").role == Role.LEARNER
+
+
+def test_the_deliberately_invalid_rest_file_is_refused_record_by_record(tmp_path: Path) -> None:
+    folder = tmp_path / "roster"
+    folder.mkdir()
+    shutil.copy(sample(VALIDATOR_1P1) / "orgs.json", folder / "orgs.json")
+    shutil.copy(VALIDATOR_1P1 / "academicSessions-invalid.json", folder / "academicSessions.json")
+    roster = roster_read(folder)
+    said = [str(p) for p in roster.problems]
+    # Its first record has a number for a status, true for a date and no sourcedId; the other 25 are fine.
+    assert said == ["academicSessions.json, record 1: status is 234, not text; the record is not used"]
+    assert len(roster.sessions) == 25
+    (folder / "users.json").write_text(
+        '{"users": [{"sourcedId": "u1", "enabledUser": "yes"', encoding="utf-8"
+    )
+    assert any(str(p).startswith("users.json: not readable JSON") for p in roster_read(folder).problems)

@@ -14,12 +14,17 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "roster",
         help="import a school's classes, learners and teachers from a OneRoster CSV roster",
-        description="Read a OneRoster 1.1 or 1.2 CSV roster (a folder or a .zip with manifest.csv) and say "
+        description="Read a OneRoster 1.1 or 1.2 roster (a folder or a .zip of CSV files with manifest.csv, "
+        "or a folder of the REST API's JSON collections: users.json, classes.json…) and say "
         "what importing it into the organisation would change, and every problem, row by row. Nothing "
         "changes without --apply, and --apply changes nothing while a row has an error. Importing the same "
         "roster again changes nothing; people and classes the roster no longer lists are kept.",
     )
-    parser.add_argument("source", type=Path, help="the roster: a folder of CSV files or a .zip of them")
+    parser.add_argument(
+        "source",
+        type=Path,
+        help="the roster: a folder of CSV files, a .zip of them, or a folder of REST JSON files",
+    )
     parser.add_argument(
         "--organisation", required=True, help="the learnpath organisation's slug (its school)"
     )

@@ -91,12 +91,14 @@ class Problem:
     fixed); ``warning``: read as said; ``ignored``: left out on purpose."""
 
     file: str
-    line: int  # 0: the file as a whole
+    line: int  # 0: the file as a whole; in a JSON roster, the record's number in the file's list
     message: str
     severity: str = "error"
+    suffix: str = "csv"
 
     def __str__(self) -> str:
-        where = f"{self.file}.csv" + (f", line {self.line}" if self.line else "")
+        place = "record" if self.suffix == "json" else "line"
+        where = f"{self.file}.{self.suffix}" + (f", {place} {self.line}" if self.line else "")
         return f"{where}: {self.message}"
 
 
@@ -161,6 +163,7 @@ class Roster:
     users: dict[str, Person] = field(default_factory=dict)
     enrollments: dict[str, Enrollment] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    suffix: str = "csv"  # "json": read from REST JSON collections; lines are record numbers
 
     @property
     def errors(self) -> list[Problem]:
@@ -313,8 +316,18 @@ def _manifest(text: str, roster: Roster) -> None:
 
 def roster_read(source: Path) -> Roster:
     """Every row of the roster at ``source`` that can be used, and every problem found, by file and line.
-    Raises ``RosterUnreadable`` only when ``source`` is not a roster at all."""
-    texts = _open_files(source)
+    A folder of OneRoster REST JSON files (``users.json``…) is read too (``oneroster_json``). Raises
+    ``RosterUnreadable`` only when ``source`` is not a roster at all."""
+    if source.is_dir() and not (source / "manifest.csv").exists():
+        from learnpath.web.accounts import oneroster_json
+
+        if oneroster_json.is_json_roster(source):
+            return oneroster_json.roster_read_json(source)
+    return roster_from_texts(_open_files(source))
+
+
+def roster_from_texts(texts: dict[str, str]) -> Roster:
+    """The roster of these CSV texts (file stem → text, ``manifest`` included)."""
     roster = Roster()
     _manifest(texts["manifest"], roster)
     for name, mode in roster.modes.items():

@@ -18,7 +18,7 @@ learnpath has every right, which no roster should grant; a guardian is linked wi
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -166,7 +166,21 @@ def roster_plan(
     roster: Roster, *, organisation: Organisation, school: str = "", match_usernames: bool = False
 ) -> RosterPlan:
     """Everything importing ``roster`` into ``organisation`` would change, and every problem; changes
-    nothing."""
+    nothing. A JSON roster's problems name its files and record numbers (``oneroster_json``)."""
+    plan = _roster_plan(roster, organisation=organisation, school=school, match_usernames=match_usernames)
+    if roster.suffix != "csv":
+        plan.problems = [
+            p
+            if p.suffix == roster.suffix
+            else replace(p, suffix=roster.suffix, message=p.message.replace(".csv", f".{roster.suffix}"))
+            for p in plan.problems
+        ]
+    return plan
+
+
+def _roster_plan(
+    roster: Roster, *, organisation: Organisation, school: str = "", match_usernames: bool = False
+) -> RosterPlan:
     plan = RosterPlan(organisation=organisation.name, problems=list(roster.problems))
     chosen = _school(roster, school, plan)
     if chosen is None:
