@@ -234,7 +234,9 @@ def provider_running() -> Iterator[TestProvider]:
     provider = TestProvider()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(provider))
     provider.issuer = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="test-oidc-provider", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="test-oidc-provider", daemon=True
+    )
     thread.start()
     try:
         yield provider

@@ -132,7 +132,9 @@ class Platform:
         )
         self.base = f"http://127.0.0.1:{self._server.server_port}"
         self.issuer = self.base
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     def close(self) -> None:
