@@ -377,6 +377,18 @@ def fresh_cache() -> Iterator[None]:
     forget_served_version()
 
 
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Every test starts in the site's default language: a request in Spanish leaves Spanish active in the
+    test's thread (Django's LocaleMiddleware does not switch it back), and code called directly afterwards,
+    in another test, would speak Spanish."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def demo_course(organisation: Organisation) -> str:
     """The demo course (numbers-to-equations), owned by ``organisation``; returns its id."""
